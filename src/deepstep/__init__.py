@@ -1,0 +1,14 @@
+"""deepstep: the deep network of "Building your Deep Neural Network: Step by Step".
+
+The course's functions are in :mod:`deepstep.steps`; :func:`gradcheck`
+verifies backpropagation against finite differences.
+"""
+
+from __future__ import annotations
+
+from . import steps
+from .gradcheck import gradcheck
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "gradcheck", "steps"]

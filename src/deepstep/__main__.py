@@ -1,0 +1,7 @@
+"""``python -m deepstep`` runs the ``deepstep`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,174 @@
+"""Input checks shared by every public function.
+
+Each check raises ``ValueError`` or ``TypeError`` whose message names the
+argument, what was expected and what was received, so that a user never sees
+an ``IndexError`` from deep inside NumPy or a silent NaN.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "as_float_array",
+    "check_binary_labels",
+    "check_finite",
+    "check_positive_float",
+    "check_positive_int",
+    "count_layers",
+    "describe",
+]
+
+
+def describe(x: Any) -> str:
+    """Short description of ``x`` for error messages (type, shape and dtype)."""
+    if isinstance(x, np.ndarray):
+        return f"array of shape {x.shape} and dtype {x.dtype}"
+    if isinstance(x, (list, tuple)):
+        return f"{type(x).__name__} of length {len(x)}"
+    return f"{type(x).__name__} {x!r}" if np.isscalar(x) or x is None else type(x).__name__
+
+
+def as_float_array(
+    x: Any,
+    name: str,
+    *,
+    ndim: int | None = 2,
+    func: str = "",
+) -> NDArray[np.floating]:
+    """Return ``x`` as a floating NumPy array, keeping float32/float64 as they are.
+
+    Integers and booleans become float64 and float16 becomes float32 (half
+    precision is too coarse for the exponentials of the cost), but an array
+    that is already float32 or float64 is returned without a copy.
+
+    Parameters
+    ----------
+    x : array_like
+        The value to check.
+    name : str
+        The argument's name, used in error messages.
+    ndim : int or None, default=2
+        Required number of dimensions, or None for any.
+    func : str, default=""
+        Name of the public function, used as the message's prefix.
+
+    Returns
+    -------
+    ndarray
+        ``x`` as an array of dtype float32 or float64.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not numeric (strings, objects, complex numbers).
+    ValueError
+        If ``x`` does not have ``ndim`` dimensions.
+    """
+    prefix = f"{func}: " if func else ""
+    if not isinstance(x, np.ndarray):
+        if x is None or isinstance(x, (str, bytes, dict, set)):
+            raise TypeError(f"{prefix}{name} must be a numeric array, got {describe(x)}")
+        try:
+            x = np.asarray(x)
+        except (ValueError, TypeError) as exc:  # ragged nested lists
+            raise TypeError(
+                f"{prefix}{name} must be a numeric array, got {type(x).__name__} "
+                f"that NumPy cannot convert ({exc})"
+            ) from None
+    kind = x.dtype.kind
+    if kind == "f":
+        if x.dtype.itemsize < 4:
+            x = x.astype(np.float32)
+        elif x.dtype.itemsize > 8:
+            x = x.astype(np.float64)
+    elif kind in "iub":
+        x = x.astype(np.float64)
+    else:
+        raise TypeError(
+            f"{prefix}{name} must hold real numbers (float, int or bool), got dtype {x.dtype}"
+        )
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(
+            f"{prefix}{name} must be a {ndim}-D array, got {x.ndim}-D array of shape {x.shape}"
+        )
+    return x
+
+
+def check_finite(x: NDArray[np.floating], name: str, *, func: str = "") -> None:
+    """Raise ``ValueError`` if ``x`` holds NaN or infinity, saying how many and where."""
+    # x.sum() is finite iff every element is finite, except that huge finite
+    # values may overflow the sum; fall back to the exact check only then.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(x)
+    if np.isfinite(total):
+        return
+    bad = ~np.isfinite(x)
+    if not bad.any():
+        return
+    prefix = f"{func}: " if func else ""
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    raise ValueError(
+        f"{prefix}{name} must be finite, got {int(bad.sum())} NaN or infinite value(s) "
+        f"(first at index {first}: {x[first]})"
+    )
+
+
+def check_binary_labels(Y: NDArray[Any], name: str = "Y", *, func: str = "") -> None:
+    """Raise ``ValueError`` unless every element of ``Y`` is exactly 0 or 1."""
+    bad = (Y != 0) & (Y != 1)
+    if bad.any():
+        prefix = f"{func}: " if func else ""
+        values = np.unique(Y[bad])[:5]
+        raise ValueError(
+            f"{prefix}{name} must hold binary labels 0 or 1, got {int(bad.sum())} other "
+            f"value(s), e.g. {values.tolist()}"
+        )
+
+
+def check_positive_float(value: Any, name: str, *, func: str = "", allow_zero: bool = False
+                         ) -> float:
+    """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0)."""
+    prefix = f"{func}: " if func else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{prefix}{name} must be a real number, got {describe(value)}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{prefix}{name} must be a finite number {bound}, got {value!r}")
+    return value
+
+
+def check_positive_int(value: Any, name: str, *, func: str = "", allow_zero: bool = False
+                       ) -> int:
+    """Return ``value`` as an int after checking it is an integer > 0 (or >= 0)."""
+    prefix = f"{func}: " if func else ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{prefix}{name} must be an integer, got {describe(value)}")
+    value = int(value)
+    if value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{prefix}{name} must be an integer {bound}, got {value}")
+    return value
+
+
+def count_layers(parameters: Any, func: str) -> int:
+    """Number of layers L of a parameter dict holding exactly W1, b1, ..., WL, bL."""
+    if not isinstance(parameters, Mapping):
+        raise TypeError(
+            f"{func}: parameters must be a dict with keys 'W1', 'b1', ..., got "
+            f"{type(parameters).__name__}"
+        )
+    L = len(parameters) // 2
+    expected = {f"{p}{l}" for l in range(1, L + 1) for p in "Wb"}
+    if L == 0 or set(parameters) != expected:
+        raise ValueError(
+            f"{func}: parameters must have keys 'W1', 'b1', ..., 'WL', 'bL', got "
+            f"{sorted(map(str, parameters))}"
+        )
+    return L

@@ -1,0 +1,125 @@
+"""Cost functions and their derivatives with respect to the network's output.
+
+The course's cost is the binary cross-entropy (equation 7 of the seeds)::
+
+    J = -(1/m) sum_i [ y(i) log a(i) + (1 - y(i)) log(1 - a(i)) ]
+
+and its derivative with respect to AL is
+``dAL = -(Y / AL - (1 - Y) / (1 - AL))``.
+
+Numerical safety
+----------------
+A sigmoid output can round to exactly 0 or 1 (for float64 once |Z| > ~37),
+where ``log`` and the divisions above return -inf or divide by zero. Like
+scikit-learn's ``log_loss``, probabilities are clipped to
+``[eps, 1 - eps]`` with ``eps = np.finfo(AL.dtype).eps`` before the logarithm
+and the division, so the cost stays finite (at most ``-log(eps)``, about 36 in
+float64 and 16 in float32) and no RuntimeWarning is raised. Values inside
+``[eps, 1 - eps]`` are used exactly as given, so ordinary costs are unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import as_float_array, check_binary_labels, check_finite
+
+__all__ = ["binary_cross_entropy_backward", "compute_cost"]
+
+Array = NDArray[np.floating]
+
+
+def compute_cost(AL: ArrayLike, Y: ArrayLike) -> np.floating:
+    """Cross-entropy cost, equation (7) of the seeds.
+
+    Parameters
+    ----------
+    AL : ndarray of shape (1, m)
+        Predicted probabilities, each in [0, 1] (the output of ``L_model_forward``).
+    Y : ndarray of shape (1, m), or (m,)
+        True labels, each 0 or 1.
+
+    Returns
+    -------
+    cost : numpy floating scalar of AL's dtype
+        The mean cross-entropy (a ``np.float64`` is also a Python ``float``).
+
+    Notes
+    -----
+    AL is clipped to ``[eps, 1 - eps]`` (see the module documentation), so an
+    output of exactly 0 or 1 gives a large but finite cost.
+    """
+    AL, Y = _check_output_and_labels(AL, Y, "compute_cost")
+    if np.any((AL < 0) | (AL > 1)):
+        raise ValueError(
+            f"compute_cost: AL must hold probabilities in [0, 1], got values in "
+            f"[{AL.min()!r}, {AL.max()!r}]"
+        )
+    return _binary_cross_entropy(AL, Y)
+
+
+def _binary_cross_entropy(AL: Array, Y: Array) -> np.floating:
+    eps = np.finfo(AL.dtype).eps
+    P = np.clip(AL, eps, 1 - eps)
+    m = AL.shape[1]
+    # -(1/m) * sum, in the course's order of operations, so the printed
+    # digits of the seeds come out exactly.
+    cost = (-1.0 / m) * np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P))
+    return AL.dtype.type(cost)
+
+
+def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
+    """Derivative of the cross-entropy cost with respect to AL (before the 1/m).
+
+    ``dAL = -(Y / AL - (1 - Y) / (1 - AL))``, as in the course's
+    ``L_model_backward``; the 1/m of the mean is applied by ``linear_backward``.
+
+    Parameters
+    ----------
+    AL : ndarray of shape (1, m)
+        Output of the forward pass.
+    Y : ndarray of shape (1, m), or (m,)
+        True labels, each 0 or 1.
+
+    Returns
+    -------
+    dAL : ndarray of shape (1, m)
+
+    Notes
+    -----
+    Values of AL inside [0, 1] are clipped to ``[eps, 1 - eps]`` so that an
+    output of exactly 0 or 1 gives a finite gradient. Values outside [0, 1]
+    are not probabilities and are used as given (the course's own test case
+    for ``L_model_backward`` feeds such values and prints the result).
+    """
+    AL, Y = _check_output_and_labels(AL, Y, "L_model_backward")
+    return _binary_cross_entropy_backward(AL, Y)
+
+
+def _binary_cross_entropy_backward(AL: Array, Y: Array) -> Array:
+    eps = np.finfo(AL.dtype).eps
+    inside = (AL >= 0) & (AL <= 1)
+    P = np.where(inside, np.clip(AL, eps, 1 - eps), AL)
+    return -(Y / P - (1 - Y) / (1 - P))
+
+
+def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
+    AL = as_float_array(AL, "AL", func=func)
+    Y = as_float_array(Y, "Y", ndim=None, func=func)
+    if Y.shape != AL.shape:
+        # The course reshapes a label vector of length m to AL's (1, m).
+        if Y.ndim == 1 and AL.shape[0] == 1 and Y.shape[0] == AL.shape[1]:
+            Y = Y.reshape(AL.shape)
+        else:
+            raise ValueError(
+                f"{func}: Y must have the same shape as AL {AL.shape} (or be a vector of "
+                f"length m = {AL.shape[1]}), got Y of shape {Y.shape}"
+            )
+    if AL.shape[1] == 0:
+        raise ValueError(f"{func}: AL and Y must hold at least one example, got m = 0")
+    check_finite(AL, "AL", func=func)
+    check_binary_labels(Y, "Y", func=func)
+    return AL, Y.astype(AL.dtype, copy=False)
