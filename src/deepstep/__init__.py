@@ -7,7 +7,7 @@ verifies backpropagation against finite differences.
 from __future__ import annotations
 
 from . import steps
-from .gradcheck import gradcheck
+from .gradient_check import gradcheck
 
 __version__ = "0.1.0"
 

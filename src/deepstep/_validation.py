@@ -124,10 +124,10 @@ def check_binary_labels(Y: NDArray[Any], name: str = "Y", *, func: str = "") -> 
     bad = (Y != 0) & (Y != 1)
     if bad.any():
         prefix = f"{func}: " if func else ""
-        values = np.unique(Y[bad])[:5]
+        values = ", ".join(f"{v:g}" for v in np.unique(Y[bad])[:5].tolist())
         raise ValueError(
             f"{prefix}{name} must hold binary labels 0 or 1, got {int(bad.sum())} other "
-            f"value(s), e.g. {values.tolist()}"
+            f"value(s), e.g. [{values}]"
         )
 
 

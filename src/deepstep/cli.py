@@ -16,7 +16,7 @@ __all__ = ["main"]
 def _demo(args: argparse.Namespace) -> int:
     """Train a small network with the course's step functions, printing each step's output."""
     from . import steps
-    from .gradcheck import gradcheck
+    from .gradient_check import gradcheck
 
     rng = np.random.RandomState(args.seed)
     m = 200

@@ -1,0 +1,92 @@
+"""Activations: stability at |Z| = 1000, dtypes, derivatives, errors."""
+
+import numpy as np
+import pytest
+
+from deepstep.activations import (
+    ACTIVATIONS,
+    get_activation,
+    relu,
+    relu_backward,
+    sigmoid,
+    sigmoid_backward,
+)
+
+BIG = np.array([[-1000.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1000.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_stable_and_exact_at_large_magnitudes(dtype):
+    Z = BIG.astype(dtype)
+    A, cache = sigmoid(Z)  # RuntimeWarnings are errors in this suite (pyproject)
+    assert A.dtype == dtype and cache is Z
+    assert np.all(np.isfinite(A)) and np.all((A >= 0) & (A <= 1))
+    assert A[0, 0] == 0.0 and A[0, -1] == 1.0 and A[0, 3] == 0.5
+    # independent oracle: the course's 1/(1+e^-z) in extended precision, where
+    # exp(1000) is still finite (x86 long double reaches 1e4932)
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-BIG.astype(np.longdouble)))
+    np.testing.assert_allclose(A, expected.astype(dtype), rtol=4 * np.finfo(dtype).eps, atol=0)
+
+
+def test_sigmoid_tiny_tail_keeps_relative_precision():
+    # For very negative Z, 1/(1+exp(-Z)) loses nothing only if computed as exp(Z)/(1+exp(Z)).
+    A, _ = sigmoid(np.array([[-700.0]]))
+    np.testing.assert_allclose(A, np.exp(-700.0), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_backwards_are_finite_and_keep_dtype_at_large_magnitudes(dtype):
+    Z = BIG.astype(dtype)
+    dA = np.ones_like(Z)
+    for backward in (sigmoid_backward, relu_backward):
+        dZ = backward(dA, Z)
+        assert dZ.dtype == dtype and np.all(np.isfinite(dZ))
+
+
+def test_relu_and_its_derivative_follow_the_course_convention():
+    Z = np.array([[-2.0, 0.0, 3.0]])
+    A, _ = relu(Z)
+    np.testing.assert_array_equal(A, [[0.0, 0.0, 3.0]])
+    dA = np.array([[5.0, 6.0, 7.0]])
+    np.testing.assert_array_equal(relu_backward(dA, Z), [[0.0, 0.0, 7.0]])  # g'(0) = 0
+    np.testing.assert_array_equal(dA, [[5.0, 6.0, 7.0]])  # input untouched
+
+
+def test_sigmoid_backward_matches_finite_differences():
+    Z = np.linspace(-6, 6, 25).reshape(1, -1)
+    h = 1e-6
+    numeric = (sigmoid(Z + h)[0] - sigmoid(Z - h)[0]) / (2 * h)
+    np.testing.assert_allclose(sigmoid_backward(np.ones_like(Z), Z), numeric, rtol=1e-6)
+
+
+def test_registry_pairs_forward_and_backward():
+    assert set(ACTIVATIONS) >= {"relu", "sigmoid"}
+    assert get_activation("relu").backward is relu_backward
+
+
+@pytest.mark.parametrize("name", ["tanh ", "RELU", "softplus", ""])
+def test_unknown_activation_name_is_a_value_error_listing_the_known(name):
+    with pytest.raises(ValueError, match=r"unknown activation .*'relu'.*'sigmoid'"):
+        get_activation(name)
+
+
+def test_non_string_activation_is_a_type_error():
+    with pytest.raises(TypeError, match="activation must be a string"):
+        get_activation(3)
+
+
+def test_backward_shape_mismatch_is_named():
+    with pytest.raises(ValueError, match=r"dA .*\(1, 3\).*Z of shape \(1, 2\)"):
+        relu_backward(np.ones((1, 3)), np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("bad", [np.array([["a", "b"]]), np.array([[1 + 2j]]), None, "abc"])
+def test_non_numeric_input_is_a_type_error(bad):
+    with pytest.raises(TypeError, match="Z must"):
+        sigmoid(bad)
+
+
+def test_integer_input_becomes_float64():
+    A, _ = relu(np.array([[-1, 2]]))
+    assert A.dtype == np.float64
