@@ -6,9 +6,10 @@ verifies backpropagation against finite differences.
 
 from __future__ import annotations
 
-from . import steps
-from .gradient_check import gradcheck
-
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "gradcheck", "steps"]
+from . import steps
+from .estimators import DNNClassifier
+from .gradient_check import gradcheck
+
+__all__ = ["DNNClassifier", "__version__", "gradcheck", "steps"]

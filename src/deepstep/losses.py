@@ -20,14 +20,15 @@ float64 and 16 in float32) and no RuntimeWarning is raised. Values inside
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_float_array, check_binary_labels, check_finite
 
-__all__ = ["binary_cross_entropy_backward", "compute_cost"]
+__all__ = ["LOSSES", "Loss", "binary_cross_entropy_backward", "compute_cost", "get_loss"]
 
 Array = NDArray[np.floating]
 
@@ -123,3 +124,42 @@ def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
     check_finite(AL, "AL", func=func)
     check_binary_labels(Y, "Y", func=func)
     return AL, Y.astype(AL.dtype, copy=False)
+
+
+def _output_minus_target(AL: Array, Y: Array) -> Array:
+    # With the loss's matching output activation (sigmoid for cross-entropy),
+    # dZ[L] = dAL * g'(Z[L]) simplifies exactly to AL - Y: no division, so it
+    # stays exact when AL saturates at 0 or 1.
+    return AL - Y
+
+
+class Loss(NamedTuple):
+    """A cost function paired with the output activation it is the natural loss for.
+
+    ``cost(AL, Y)`` is the mean cost; ``output_delta(AL, Y)`` is
+    ``m * dJ/dZ[L]`` for that output activation (the 1/m is applied by
+    ``linear_backward``).
+    """
+
+    name: str
+    output_activation: str
+    cost: Callable[[Array, Array], np.floating]
+    output_delta: Callable[[Array, Array], Array]
+
+
+#: Losses by name.
+LOSSES: dict[str, Loss] = {
+    "binary_cross_entropy": Loss(
+        "binary_cross_entropy", "sigmoid", _binary_cross_entropy, _output_minus_target
+    ),
+}
+
+
+def get_loss(name: Any, *, func: str = "") -> Loss:
+    """Look up a loss by name, with a clear error for unknown names."""
+    prefix = f"{func}: " if func else ""
+    if isinstance(name, str) and name in LOSSES:
+        return LOSSES[name]
+    raise ValueError(
+        f"{prefix}unknown loss {name!r}; expected one of {', '.join(map(repr, LOSSES))}"
+    )

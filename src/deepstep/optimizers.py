@@ -4,18 +4,62 @@ Gradient descent, as in the course::
 
     W[l] = W[l] - alpha dW[l]
     b[l] = b[l] - alpha db[l]
+
+Optimisers are small objects with one method, ``update(params, grads)``,
+which applies one step in place to a list of arrays the caller owns. The
+training loop calls it on its own copies of the weights; the course's
+:func:`update_parameters` calls it on fresh copies, so the caller's arrays are
+never modified.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import as_float_array, check_finite, check_positive_float, count_layers
 
-__all__ = ["update_parameters"]
+__all__ = ["GradientDescent", "Optimizer", "update_parameters"]
+
+Array = NDArray[np.floating]
+
+
+class Optimizer:
+    """Base class: ``update(params, grads)`` applies one step in place."""
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        """Apply one step to ``params`` in place.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+            The parameters, in a fixed order (W1, b1, W2, b2, ...).
+        grads : sequence of ndarray
+            The gradients of the cost, same order and shapes.
+        """
+        raise NotImplementedError
+
+
+class GradientDescent(Optimizer):
+    """Plain gradient descent, ``theta = theta - learning_rate * dtheta``.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size alpha > 0.
+    """
+
+    def __init__(self, learning_rate: float) -> None:
+        self.learning_rate = check_positive_float(learning_rate, "learning_rate",
+                                                  func="GradientDescent")
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place."""
+        lr = self.learning_rate
+        for theta, dtheta in zip(params, grads, strict=True):
+            theta -= lr * dtheta
 
 
 def update_parameters(
@@ -41,11 +85,11 @@ def update_parameters(
         New arrays; the caller's arrays are never modified in place.
     """
     func = "update_parameters"
-    learning_rate = check_positive_float(learning_rate, "learning_rate", func=func)
+    optimizer = GradientDescent(check_positive_float(learning_rate, "learning_rate", func=func))
     L = count_layers(parameters, func)
     if not isinstance(grads, Mapping):
         raise TypeError(f"{func}: grads must be a dict of gradients, got {type(grads).__name__}")
-    new: dict[str, NDArray[np.floating]] = {}
+    keys, values, gradients = [], [], []
     for l in range(1, L + 1):
         for p in ("W", "b"):
             key, gkey = f"{p}{l}", f"d{p}{l}"
@@ -59,6 +103,9 @@ def update_parameters(
                     f"{value.shape}, got {grad.shape}"
                 )
             check_finite(grad, f"grads[{gkey!r}]", func=func)
-            new[key] = value - learning_rate * grad
-    return new
-
+            keys.append(key)
+            # A fresh copy in the common dtype: the caller's array is never written.
+            values.append(value.astype(np.result_type(value, grad), copy=True))
+            gradients.append(grad)
+    optimizer.update(values, gradients)
+    return dict(zip(keys, values, strict=True))

@@ -16,6 +16,8 @@ linear_activation_forward/back.  :mod:`deepstep.layers`
 L_model_forward, L_model_backw.  :mod:`deepstep.propagation`
 compute_cost                     :mod:`deepstep.losses`  (equation 7)
 update_parameters                :mod:`deepstep.optimizers`
+two_layer_model, L_layer_model   :mod:`deepstep.models`  (the application)
+predict                          :mod:`deepstep.models`
 ===============================  ==========================================
 
 Example
@@ -37,10 +39,12 @@ from .layers import (
     linear_forward,
 )
 from .losses import compute_cost
+from .models import L_layer_model, predict, two_layer_model
 from .optimizers import update_parameters
 from .propagation import L_model_backward, L_model_forward
 
 __all__ = [
+    "L_layer_model",
     "L_model_backward",
     "L_model_forward",
     "compute_cost",
@@ -50,9 +54,11 @@ __all__ = [
     "linear_activation_forward",
     "linear_backward",
     "linear_forward",
+    "predict",
     "relu",
     "relu_backward",
     "sigmoid",
     "sigmoid_backward",
+    "two_layer_model",
     "update_parameters",
 ]

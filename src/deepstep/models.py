@@ -1,0 +1,227 @@
+"""The course's application: ``two_layer_model``, ``L_layer_model`` and ``predict``.
+
+These are the functions of "Deep Neural Network for Image Classification:
+Application", with the course's signatures and defaults. They compose the
+step functions through :class:`deepstep.training.Trainer`, whose loop body
+is the course's: forward, cost, backward, update.
+
+The course's initialisation is reproduced without touching NumPy's global
+random state: the 2-layer model draws ``randn * 0.01`` weights from
+``RandomState(1)`` (the course's ``np.random.seed(1)``) and the L-layer model
+``randn / sqrt(n_prev)`` from ``RandomState(1)``, biases zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import (
+    as_float_array,
+    check_binary_labels,
+    check_finite,
+    check_positive_float,
+    check_positive_int,
+)
+from .initializers import RandomLike, initialize_parameters, initialize_parameters_deep
+from .losses import LOSSES
+from .optimizers import GradientDescent
+from .propagation import check_parameters, default_activations, forward, resolve_activations
+from .training import CostPrinter, Trainer
+
+__all__ = ["L_layer_model", "predict", "two_layer_model"]
+
+Array = NDArray[np.floating]
+Parameters = dict[str, Array]
+
+
+def two_layer_model(
+    X: ArrayLike,
+    Y: ArrayLike,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+    *,
+    random_state: RandomLike = 1,
+) -> tuple[Parameters, list[float]]:
+    """Train LINEAR -> RELU -> LINEAR -> SIGMOID by gradient descent.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_x, m)
+        Input data, one example per column (the course: flattened images / 255).
+    Y : ndarray of shape (1, m)
+        Labels, 0 or 1.
+    layers_dims : (n_x, n_h, n_y)
+        Sizes of the input, hidden and output layers.
+    learning_rate : float, default=0.0075
+    num_iterations : int, default=3000
+    print_cost : bool, default=False
+        Print the cost every 100 iterations.
+    random_state : None, int, RandomState or Generator, default=1
+        Seed of the initialisation (1 is the course's).
+
+    Returns
+    -------
+    parameters : dict
+        The learnt ``W1``, ``b1``, ``W2``, ``b2``.
+    costs : list of float
+        The cost at iterations 0, 100, 200, ...
+    """
+    func = "two_layer_model"
+    X, Y = _check_course_data(X, Y, func)
+    dims = _check_dims(layers_dims, 3, X, func)
+    parameters = initialize_parameters(*dims, random_state, dtype=X.dtype)
+    return _train(X, Y, parameters, learning_rate, num_iterations, print_cost, func)
+
+
+def L_layer_model(
+    X: ArrayLike,
+    Y: ArrayLike,
+    layers_dims: Sequence[int],
+    learning_rate: float = 0.0075,
+    num_iterations: int = 3000,
+    print_cost: bool = False,
+    *,
+    random_state: RandomLike = 1,
+) -> tuple[Parameters, list[float]]:
+    """Train [LINEAR -> RELU] x (L-1) -> LINEAR -> SIGMOID by gradient descent.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_x, m)
+        Input data, one example per column.
+    Y : ndarray of shape (1, m)
+        Labels, 0 or 1.
+    layers_dims : sequence of int, length L + 1
+        Layer sizes, input first (the course: ``[12288, 20, 7, 5, 1]``).
+    learning_rate : float, default=0.0075
+    num_iterations : int, default=3000
+    print_cost : bool, default=False
+        Print the cost every 100 iterations.
+    random_state : None, int, RandomState or Generator, default=1
+        Seed of the initialisation (1 is the course's); weights are
+        ``randn / sqrt(n_prev)`` as in the course's application.
+
+    Returns
+    -------
+    parameters : dict
+        The learnt ``W1``, ``b1``, ..., ``WL``, ``bL``.
+    costs : list of float
+        The cost at iterations 0, 100, 200, ...
+    """
+    func = "L_layer_model"
+    X, Y = _check_course_data(X, Y, func)
+    dims = _check_dims(layers_dims, None, X, func)
+    parameters = initialize_parameters_deep(dims, random_state, init="lecun", dtype=X.dtype)
+    return _train(X, Y, parameters, learning_rate, num_iterations, print_cost, func)
+
+
+def predict(
+    X: ArrayLike, y: ArrayLike | None, parameters: Parameters, print_accuracy: bool = True
+) -> Array:
+    """Predict 0/1 labels with a trained L-layer network, and report the accuracy.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_x, m)
+        Input data.
+    y : ndarray of shape (1, m) or None
+        True labels; when given, the accuracy is printed as in the course.
+    parameters : dict
+        Trained parameters.
+    print_accuracy : bool, default=True
+        Print ``Accuracy: ...`` when ``y`` is given.
+
+    Returns
+    -------
+    p : ndarray of shape (1, m)
+        1.0 where the predicted probability is strictly above 0.5, else 0.0,
+        in X's dtype.
+    """
+    func = "predict"
+    X = as_float_array(X, "X", func=func)
+    check_finite(X, "X", func=func)
+    weights = check_parameters(parameters, X.shape[0], func)
+    acts = resolve_activations(default_activations(len(weights)), len(weights), func)
+    dtype = np.result_type(X, *(w for pair in weights for w in pair))
+    probas, _ = forward(X.astype(dtype, copy=False), weights, acts)
+    p = (probas > 0.5).astype(dtype)
+    if y is not None:
+        _, Y = _check_course_data(X, y, func)
+        if Y.shape != p.shape:
+            raise ValueError(f"{func}: y must have shape {p.shape}, got {Y.shape}")
+        if print_accuracy:
+            print(f"Accuracy: {float(np.mean(p == Y))}")
+    return p
+
+
+def _train(
+    X: Array,
+    Y: Array,
+    parameters: Parameters,
+    learning_rate: float,
+    num_iterations: int,
+    print_cost: bool,
+    func: str,
+) -> tuple[Parameters, list[float]]:
+    learning_rate = check_positive_float(learning_rate, "learning_rate", func=func)
+    num_iterations = check_positive_int(num_iterations, "num_iterations", func=func,
+                                        allow_zero=True)
+    L = len(parameters) // 2
+    weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, L + 1)]
+    callbacks = [CostPrinter(100)] if print_cost else []
+    trainer = Trainer(
+        weights,
+        resolve_activations(None, L, func),
+        LOSSES["binary_cross_entropy"],
+        GradientDescent(learning_rate),
+        callbacks,
+    )
+    history = trainer.fit(X, Y, num_iterations)
+    costs = history.history.get("loss", [])[::100]
+    return trainer.parameters, costs
+
+
+def _check_course_data(X: Any, Y: Any, func: str) -> tuple[Array, Array]:
+    X = as_float_array(X, "X", func=func)
+    check_finite(X, "X", func=func)
+    Y = as_float_array(Y, "Y", ndim=None, func=func)
+    if Y.ndim == 1:
+        Y = Y.reshape(1, -1)
+    if Y.shape != (1, X.shape[1]):
+        raise ValueError(
+            f"{func}: Y must have shape (1, m) = (1, {X.shape[1]}) to match X of shape "
+            f"{X.shape} (examples are columns), got {Y.shape}"
+        )
+    if X.shape[1] == 0:
+        raise ValueError(f"{func}: X must hold at least one example (column), got m = 0")
+    check_binary_labels(Y, "Y", func=func)
+    return X, Y.astype(X.dtype, copy=False)
+
+
+def _check_dims(layers_dims: Any, length: int | None, X: Array, func: str) -> list[int]:
+    if isinstance(layers_dims, (str, bytes)) or not isinstance(
+        layers_dims, (Sequence, np.ndarray)
+    ):
+        raise TypeError(f"{func}: layers_dims must be a list of layer sizes, got "
+                        f"{type(layers_dims).__name__}")
+    dims = [check_positive_int(d, f"layers_dims[{i}]", func=func)
+            for i, d in enumerate(layers_dims)]
+    if length is not None and len(dims) != length:
+        raise ValueError(f"{func}: layers_dims must be (n_x, n_h, n_y), got {dims}")
+    if len(dims) < 2:
+        raise ValueError(f"{func}: layers_dims must list at least 2 sizes, got {dims}")
+    if dims[0] != X.shape[0]:
+        raise ValueError(
+            f"{func}: layers_dims[0] = {dims[0]} must equal the number of input features "
+            f"X.shape[0] = {X.shape[0]}"
+        )
+    if dims[-1] != 1:
+        raise ValueError(f"{func}: the output layer must have 1 unit (binary labels), "
+                         f"got layers_dims[-1] = {dims[-1]}")
+    return dims

@@ -1,0 +1,240 @@
+"""The training loop: forward, cost, backward, update, repeated; callbacks do the rest.
+
+One iteration of full-batch gradient descent is the course's loop body::
+
+    AL, caches = L_model_forward(X, parameters)
+    cost = compute_cost(AL, Y)
+    grads = L_model_backward(AL, Y, caches)
+    parameters = update_parameters(parameters, grads, learning_rate)
+
+:class:`Trainer` runs exactly that with the engine functions of
+:mod:`deepstep.propagation`, :mod:`deepstep.losses` and
+:mod:`deepstep.optimizers`. Everything else (recording the cost, printing,
+progress bars, stopping early) is a :class:`Callback`, as in Keras, so the
+loop itself has no special cases.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .activations import Activation
+from .losses import Loss
+from .optimizers import Optimizer
+from .propagation import backward, forward
+
+__all__ = ["Callback", "CostPrinter", "History", "ProgressBar", "Trainer"]
+
+Array = NDArray[np.floating]
+Logs = dict[str, float]
+
+
+class Callback:
+    """Base class of training callbacks; every hook does nothing by default.
+
+    A callback reaches the running :class:`Trainer` as ``self.trainer`` and
+    can stop training by setting ``self.trainer.stop_training = True``.
+    """
+
+    trainer: Trainer
+
+    def set_trainer(self, trainer: Trainer) -> None:
+        """Attach the trainer; called before ``on_train_begin``."""
+        self.trainer = trainer
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Called once before the first epoch."""
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """Called once after the last epoch."""
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        """Called at the start of every epoch (0-based)."""
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Called at the end of every epoch with ``logs["loss"]``, the epoch's cost."""
+
+
+class History(Callback):
+    """Records the logs of every epoch, like Keras's ``History``.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        ``history["loss"][i]`` is the cost of epoch ``i``.
+    epoch : list of int
+        The epochs recorded.
+    """
+
+    def __init__(self) -> None:
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Append this epoch's logs."""
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+
+class CostPrinter(Callback):
+    """Prints the cost every ``every`` iterations, in the course's words.
+
+    Parameters
+    ----------
+    every : int, default=100
+        Print when ``epoch % every == 0``.
+    stream : file-like, default=sys.stdout
+    """
+
+    def __init__(self, every: int = 100, stream: Any = None) -> None:
+        self.every = every
+        self.stream = stream
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Print ``Cost after iteration i: cost``."""
+        if epoch % self.every == 0 and logs:
+            print(f"Cost after iteration {epoch}: {logs['loss']}", file=self.stream or sys.stdout)
+
+
+class ProgressBar(Callback):
+    """A tqdm progress bar over the epochs showing the current cost.
+
+    Parameters
+    ----------
+    total : int
+        Number of epochs planned.
+    every : int, default=10
+        Refresh the displayed cost every ``every`` epochs (refreshing costs time).
+    """
+
+    def __init__(self, total: int, every: int = 10, **tqdm_kwargs: Any) -> None:
+        self.total = total
+        self.every = max(1, every)
+        self.tqdm_kwargs = tqdm_kwargs
+        self._bar: Any = None
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Open the bar."""
+        from tqdm.auto import tqdm
+
+        kwargs = {"desc": "training", "unit": "it", "dynamic_ncols": True, **self.tqdm_kwargs}
+        self._bar = tqdm(total=self.total, **kwargs)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Advance the bar, showing the cost."""
+        if self._bar is None:
+            return
+        self._bar.update(1)
+        if logs and (epoch % self.every == 0 or epoch + 1 == self.total):
+            self._bar.set_postfix(cost=f"{logs['loss']:.6f}", refresh=False)
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """Close the bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class Trainer:
+    """Runs the training loop over a network's weights, in place.
+
+    Parameters
+    ----------
+    weights : list of [W, b] pairs
+        The parameters, layer by layer; updated in place (pass copies).
+    activations : sequence of Activation
+        One per layer.
+    loss : Loss
+        The cost and its output-layer gradient.
+    optimizer : Optimizer
+        Applies each update.
+    callbacks : sequence of Callback, optional
+        Called at every hook; a :class:`History` is always added first.
+
+    Attributes
+    ----------
+    history : History
+    stop_training : bool
+        Set by a callback to end training after the current epoch.
+    epoch : int
+        Number of epochs completed.
+    """
+
+    def __init__(
+        self,
+        weights: list[list[Array]],
+        activations: Sequence[Activation],
+        loss: Loss,
+        optimizer: Optimizer,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.weights = weights
+        self.activations = list(activations)
+        self.loss = loss
+        self.optimizer = optimizer
+        self.history = History()
+        self.callbacks = [self.history, *callbacks]
+        self.stop_training = False
+        self.epoch = 0
+
+    @property
+    def parameters(self) -> dict[str, Array]:
+        """The current parameters as the course's dict (the arrays themselves, not copies)."""
+        out = {}
+        for l, (W, b) in enumerate(self.weights, start=1):
+            out[f"W{l}"], out[f"b{l}"] = W, b
+        return out
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for cb in self.callbacks:
+            getattr(cb, hook)(*args)
+
+    def fit(self, X: Array, Y: Array, epochs: int) -> History:
+        """Run ``epochs`` iterations of full-batch training on (X, Y).
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_x, m)
+            Inputs, one example per column (a transposed view is fine).
+        Y : ndarray of shape (n_y, m)
+            Targets, in the weights' dtype.
+        epochs : int
+            Number of iterations to run.
+
+        Returns
+        -------
+        History
+        """
+        for cb in self.callbacks:
+            cb.set_trainer(self)
+        self.stop_training = False
+        self._call("on_train_begin", {})
+        flat_params = [p for pair in self.weights for p in pair]
+        start = self.epoch
+        for epoch in range(start, start + epochs):
+            self._call("on_epoch_begin", epoch, {})
+            cost = self.step(X, Y, flat_params)
+            self.epoch = epoch + 1
+            self._call("on_epoch_end", epoch, {"loss": float(cost)})
+            if self.stop_training:
+                break
+        self._call("on_train_end", {})
+        return self.history
+
+    def step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
+        """One iteration: forward, cost, backward, update. Returns the cost before the update."""
+        AL, caches = forward(X, self.weights, self.activations)
+        cost = self.loss.cost(AL, Y)
+        grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
+                         need_dA0=False)
+        flat_grads = []
+        for l in range(1, len(self.weights) + 1):
+            flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
+        self.optimizer.update(flat_params, flat_grads)
+        return cost

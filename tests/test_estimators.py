@@ -1,0 +1,109 @@
+"""DNNClassifier: scikit-learn conventions, any two labels, dtypes, errors."""
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from deepstep import DNNClassifier
+
+
+def _blobs(n=120, d=5, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    return X, y
+
+
+def _clf(**kw):
+    params = dict(hidden_layer_sizes=(6,), learning_rate=0.5, max_iter=200, random_state=0)
+    params.update(kw)
+    return DNNClassifier(**params)
+
+
+def test_fit_returns_self_and_sets_fitted_attributes():
+    X, y = _blobs()
+    clf = _clf()
+    assert clf.fit(X, y) is clf
+    assert clf.n_features_in_ == 5 and clf.n_iter_ == 200
+    assert len(clf.loss_curve_) == 200 and clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.layer_sizes_ == [5, 6, 1] and clf.activations_ == ["relu", "sigmoid"]
+    assert clf.score(X, y) > 0.9
+    assert clf.history_.history["loss"] == clf.loss_curve_
+
+
+def test_init_only_stores():
+    clf = DNNClassifier(hidden_layer_sizes="nonsense", learning_rate=-3)
+    assert clf.hidden_layer_sizes == "nonsense" and clf.learning_rate == -3
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("labels", [("cat", "dog"), (-1, 1), (False, True), (0.0, 1.0), (3, 7)])
+def test_any_two_labels(labels):
+    X, y = _blobs()
+    y_named = np.array(labels, dtype=object if isinstance(labels[0], str) else None)[y]
+    clf = _clf().fit(X, y_named)
+    assert list(clf.classes_) == sorted(labels)
+    assert set(clf.predict(X)) <= set(labels)
+    np.testing.assert_array_equal(clf.predict(X) == labels[1], _clf().fit(X, y).predict(X) == 1)
+
+
+def test_predict_proba_rows_sum_to_one_and_match_predict():
+    X, y = _blobs()
+    clf = _clf().fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[(proba[:, 1] > 0.5).astype(int)])
+
+
+def test_predict_in_blocks_equals_one_block(monkeypatch):
+    import deepstep.estimators as est
+
+    X, y = _blobs(n=50)
+    clf = _clf().fit(X, y)
+    whole = clf.predict_proba(X)
+    monkeypatch.setattr(est, "PREDICT_BATCH_ROWS", 7)
+    # BLAS may round the last bit differently for other block shapes
+    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_preserved(dtype):
+    X, y = _blobs(dtype=dtype)
+    clf = _clf().fit(X, y)
+    assert all(v.dtype == dtype for v in clf.parameters_.values())
+    assert clf.predict_proba(X).dtype == dtype
+
+
+def test_reproducible_with_random_state_and_global_rng_untouched():
+    X, y = _blobs()
+    np.random.seed(0)
+    before = np.random.get_state()[1].copy()
+    a = _clf(random_state=3).fit(X, y)
+    b = _clf(random_state=3).fit(X, y)
+    np.testing.assert_array_equal(np.random.get_state()[1], before)
+    for k in a.parameters_:
+        np.testing.assert_array_equal(a.parameters_[k], b.parameters_[k])
+
+
+def test_errors():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="2 classes, got 1 class"):
+        _clf().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="exactly 2 classes"):
+        _clf().fit(X, np.arange(len(X)) % 3)
+    with pytest.raises(NotFittedError):
+        _clf().predict(X)
+    clf = _clf().fit(X, y)
+    with pytest.raises(ValueError, match="5 features"):
+        clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
+        _clf(learning_rate=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes\[1\] must be an integer > 0"):
+        _clf(hidden_layer_sizes=(3, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="unknown activation 'sigmod'"):
+        _clf(activation="sigmod").fit(X, y)
+    Xn = X.copy()
+    Xn[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        _clf().fit(Xn, y)

@@ -1,0 +1,111 @@
+"""The course's application reproduced on the real cat vs non-cat data.
+
+Golden values are the course's printed outputs ("Deep Neural Network for
+Image Classification: Application"), quoted in issue 3:
+2-layer (12288, 7, 1): cost 0.6930497356599888 at iteration 0 and
+0.048554785628770226 at 2400, train accuracy 1.0, test 0.72;
+4-layer [12288, 20, 7, 5, 1]: cost 0.771749 at 0 and 0.092878 at 2400,
+train accuracy 0.9856, test 0.80.
+"""
+
+import h5py
+import numpy as np
+import pytest
+
+from deepstep import DNNClassifier
+from deepstep.models import L_layer_model, predict, two_layer_model
+
+
+def _course_data(cat_dir):
+    # Read with h5py directly, as the course's load_data does (independent of deepstep.datasets).
+    with h5py.File(cat_dir / "train_catvnoncat.h5", "r") as f:
+        train_x, train_y = np.array(f["train_set_x"]), np.array(f["train_set_y"])
+    with h5py.File(cat_dir / "test_catvnoncat.h5", "r") as f:
+        test_x, test_y = np.array(f["test_set_x"]), np.array(f["test_set_y"])
+    flat = lambda a: a.reshape(a.shape[0], -1).T / 255  # noqa: E731 - the course's formula
+    return flat(train_x), train_y.reshape(1, -1), flat(test_x), test_y.reshape(1, -1)
+
+
+@pytest.fixture(scope="module")
+def cat(cat_dir):
+    return _course_data(cat_dir)
+
+
+@pytest.fixture(scope="module")
+def deep_model(cat):
+    train_x, train_y, _, _ = cat
+    return L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1], learning_rate=0.0075,
+                         num_iterations=2500)
+
+
+def test_two_layer_model_reproduces_the_course(cat, capsys):
+    train_x, train_y, test_x, test_y = cat
+    parameters, costs = two_layer_model(train_x, train_y, (12288, 7, 1), learning_rate=0.0075,
+                                        num_iterations=2500, print_cost=True)
+    assert len(costs) == 25
+    assert costs[0] == pytest.approx(0.6930497356599888, rel=1e-12)
+    assert costs[24] == pytest.approx(0.048554785628770226, rel=1e-9)
+    out = capsys.readouterr().out
+    assert "Cost after iteration 0: 0.69304973565998" in out
+    assert "Cost after iteration 2400: 0.0485547856287" in out
+    train_pred = predict(train_x, train_y, parameters)
+    test_pred = predict(test_x, test_y, parameters)
+    assert np.mean(train_pred == train_y) == 1.0
+    assert np.mean(test_pred == test_y) == pytest.approx(0.72)
+    assert "Accuracy: 1.0" in capsys.readouterr().out
+
+
+def test_L_layer_model_reproduces_the_course(cat, deep_model):
+    train_x, train_y, test_x, test_y = cat
+    parameters, costs = deep_model
+    assert len(costs) == 25
+    assert round(costs[0], 6) == 0.771749
+    assert round(costs[24], 6) == 0.092878
+    assert np.mean(predict(train_x, train_y, parameters, print_accuracy=False) == train_y) \
+        == pytest.approx(0.9856, abs=5e-5)
+    assert np.mean(predict(test_x, test_y, parameters, print_accuracy=False) == test_y) \
+        == pytest.approx(0.80)
+
+
+def test_classifier_with_course_settings_gives_the_same_costs(cat, deep_model):
+    train_x, train_y, test_x, test_y = cat
+    parameters, costs = deep_model
+    clf = DNNClassifier(hidden_layer_sizes=(20, 7, 5), learning_rate=0.0075, max_iter=2500,
+                        init="lecun", random_state=1)
+    clf.fit(train_x.T, train_y.ravel())
+    np.testing.assert_allclose(clf.loss_curve_[::100], costs, rtol=1e-12)
+    for key, value in parameters.items():
+        np.testing.assert_allclose(clf.parameters_[key], value, rtol=1e-10, atol=1e-14)
+    assert clf.score(test_x.T, test_y.ravel()) == pytest.approx(0.80)
+    assert clf.n_iter_ == 2500 and len(clf.loss_curve_) == 2500
+
+
+def test_predict_threshold_is_strictly_above_half():
+    params = {"W1": np.zeros((1, 1)), "b1": np.zeros((1, 1))}  # sigmoid(0) = 0.5 exactly
+    p = predict(np.ones((1, 3)), None, params)
+    np.testing.assert_array_equal(p, [[0.0, 0.0, 0.0]])
+
+
+def test_course_models_validate_their_inputs():
+    X = np.ones((3, 4))
+    with pytest.raises(ValueError, match=r"Y must have shape \(1, m\) = \(1, 4\)"):
+        L_layer_model(X, np.ones((1, 3)), [3, 2, 1], num_iterations=1)
+    with pytest.raises(ValueError, match=r"layers_dims\[0\] = 5 must equal .* = 3"):
+        L_layer_model(X, np.ones((1, 4)), [5, 2, 1], num_iterations=1)
+    with pytest.raises(ValueError, match=r"layers_dims must be \(n_x, n_h, n_y\)"):
+        two_layer_model(X, np.ones((1, 4)), [3, 2, 2, 1], num_iterations=1)
+    with pytest.raises(ValueError, match="binary labels"):
+        two_layer_model(X, np.array([[0, 1, 2, 1]]), [3, 2, 1], num_iterations=1)
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
+        two_layer_model(X, np.ones((1, 4)), [3, 2, 1], learning_rate=-1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_course_models_keep_the_dtype(dtype):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 20)).astype(dtype)
+    Y = (X[:1] > 0).astype(int)
+    parameters, costs = L_layer_model(X, Y, [4, 3, 1], learning_rate=0.1, num_iterations=150)
+    assert all(v.dtype == dtype for v in parameters.values())
+    assert len(costs) == 2 and costs[1] < costs[0]
+    assert predict(X, Y, parameters, print_accuracy=False).dtype == dtype
