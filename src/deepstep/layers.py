@@ -105,10 +105,16 @@ def _linear_backward(
     m = A_prev.shape[1]
     dW = dZ @ A_prev.T
     dW /= m
-    db = np.sum(dZ, axis=1, keepdims=True)
-    db /= m
+    db = _bias_gradient(dZ, m)
     dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
+
+
+def _bias_gradient(dZ: Array, m: int) -> Array:
+    """Equation (9): db = (1/m) sum over the examples of dZ."""
+    db = np.sum(dZ, axis=1, keepdims=True)
+    db /= m
+    return db
 
 
 # ---------------------------------------------------------------------------

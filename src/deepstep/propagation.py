@@ -18,6 +18,7 @@ from ._validation import as_float_array, check_finite, count_layers
 from .activations import Activation, get_activation
 from .layers import (
     LayerCache,
+    _bias_gradient,
     _linear_activation_forward,
     _linear_backward,
     _unpack_layer_cache,
@@ -70,14 +71,27 @@ def L_model_forward(
 
 
 def forward(
-    X: Array, weights: Sequence[tuple[Array, Array]], acts: Sequence[Activation]
+    X: Array,
+    weights: Sequence[Sequence[Array]],
+    acts: Sequence[Activation],
+    Z1: Array | None = None,
 ) -> tuple[Array, list[LayerCache]]:
-    """Unchecked forward pass over validated inputs (the engine of ``L_model_forward``)."""
+    """Unchecked forward pass over validated inputs (the engine of ``L_model_forward``).
+
+    ``Z1``, when given, is the first layer's pre-activation ``W1 X + b1``
+    already computed by the caller (the training loop's Gram-matrix path
+    keeps it up to date without multiplying by X).
+    """
     caches: list[LayerCache] = []
     A = X
-    for (W, b), act in zip(weights, acts, strict=True):
-        A, cache = _linear_activation_forward(A, W, b, act)
-        caches.append(cache)
+    for l, ((W, b), act) in enumerate(zip(weights, acts, strict=True)):
+        if l == 0 and Z1 is not None:
+            A_next, activation_cache = act.forward(Z1)
+            caches.append(((A, W, b), activation_cache))
+            A = A_next
+        else:
+            A, cache = _linear_activation_forward(A, W, b, act)
+            caches.append(cache)
     return A, caches
 
 
@@ -135,11 +149,14 @@ def backward(
     caches: Sequence[LayerCache],
     acts: Sequence[Activation],
     need_dA0: bool = True,
+    need_dW1: bool = True,
 ) -> Grads:
     """Unchecked backward pass from the output layer's dZ (the engine of ``L_model_backward``).
 
     ``need_dA0=False`` skips the gradient with respect to the input X, which
     training never uses and which costs a product as large as dW1's.
+    ``need_dW1=False`` returns ``grads["dZ1"]`` and ``grads["db1"]`` instead of
+    forming ``dW1 = dZ1 X^T / m`` (the Gram-matrix path needs only dZ1).
     """
     grads: Grads = {}
     L = len(caches)
@@ -148,6 +165,10 @@ def backward(
         (A_prev, W, _), Z = caches[l - 1]
         if l < L:
             dZ = acts[l - 1].backward(grads[f"dA{l}"], Z)
+        if l == 1 and not need_dW1:
+            grads["dZ1"] = dZ
+            grads["db1"] = _bias_gradient(dZ, A_prev.shape[1])
+            break
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(
             dZ, A_prev, W, need_dA_prev=need_dA0 or l > 1
         )

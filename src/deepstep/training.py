@@ -7,6 +7,22 @@ One iteration of full-batch gradient descent is the course's loop body::
     grads = L_model_backward(AL, Y, caches)
     parameters = update_parameters(parameters, grads, learning_rate)
 
+The Gram-matrix path (exact, automatic)
+---------------------------------------
+When there are more input features than examples (n_x > m: the cat images
+have 12288 features and 209 examples) and the update is plain full-batch
+gradient descent, the products with X dominate every iteration yet are not
+needed: with ``K = X^T X`` (m x m, computed once), the update
+``W1 <- W1 - (lr/m) dZ1 X^T`` moves the first layer's product ``P = W1 X`` by
+``P <- P - (lr/m) dZ1 K``. The loop therefore keeps ``P`` and the running sum
+``S = sum_t dZ1_t`` instead of W1, and materialises
+``W1 = W1_start - (lr/m) S X^T`` only when someone asks (at the end of
+``fit``, or when a callback reads :attr:`Trainer.parameters`). This is the
+same arithmetic reordered, not an approximation: costs and parameters agree
+with the plain loop to rounding error (tests check 1e-9). It is used when
+``gram="auto"`` (the default) finds it cheaper, and never for other
+optimisers, whose updates are not linear in the gradient.
+
 :class:`Trainer` runs exactly that with the engine functions of
 :mod:`deepstep.propagation`, :mod:`deepstep.losses` and
 :mod:`deepstep.optimizers`. Everything else (recording the cost, printing,
@@ -25,7 +41,7 @@ from numpy.typing import NDArray
 
 from .activations import Activation
 from .losses import Loss
-from .optimizers import Optimizer
+from .optimizers import GradientDescent, Optimizer
 from .propagation import backward, forward
 
 __all__ = ["Callback", "CostPrinter", "History", "ProgressBar", "Trainer"]
@@ -156,6 +172,10 @@ class Trainer:
         Applies each update.
     callbacks : sequence of Callback, optional
         Called at every hook; a :class:`History` is always added first.
+    gram : {"auto", True, False}, default="auto"
+        Use the Gram-matrix path (see the module documentation): "auto" when
+        it is exact and cheaper, True to require it (plain gradient descent
+        only), False never.
 
     Attributes
     ----------
@@ -173,7 +193,12 @@ class Trainer:
         loss: Loss,
         optimizer: Optimizer,
         callbacks: Sequence[Callback] = (),
+        gram: bool | str = "auto",
     ) -> None:
+        if gram not in ("auto", True, False):
+            raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
+        self.gram = gram
+        self._gram: _GramState | None = None
         self.weights = weights
         self.activations = list(activations)
         self.loss = loss
@@ -186,6 +211,8 @@ class Trainer:
     @property
     def parameters(self) -> dict[str, Array]:
         """The current parameters as the course's dict (the arrays themselves, not copies)."""
+        if self._gram is not None:
+            self._gram.materialize(self.weights[0][0])
         out = {}
         for l, (W, b) in enumerate(self.weights, start=1):
             out[f"W{l}"], out[f"b{l}"] = W, b
@@ -215,17 +242,62 @@ class Trainer:
             cb.set_trainer(self)
         self.stop_training = False
         self._call("on_train_begin", {})
-        flat_params = [p for pair in self.weights for p in pair]
-        start = self.epoch
-        for epoch in range(start, start + epochs):
-            self._call("on_epoch_begin", epoch, {})
-            cost = self.step(X, Y, flat_params)
-            self.epoch = epoch + 1
-            self._call("on_epoch_end", epoch, {"loss": float(cost)})
-            if self.stop_training:
-                break
+        if self._use_gram(X, epochs):
+            self._gram = _GramState(X, self.weights[0][0])
+            flat_params = [p for pair in self.weights for p in pair][1:]  # all but W1
+            step = self._gram_step
+        else:
+            flat_params = [p for pair in self.weights for p in pair]
+            step = self.step
+        try:
+            start = self.epoch
+            for epoch in range(start, start + epochs):
+                self._call("on_epoch_begin", epoch, {})
+                cost = step(X, Y, flat_params)
+                self.epoch = epoch + 1
+                self._call("on_epoch_end", epoch, {"loss": float(cost)})
+                if self.stop_training:
+                    break
+        finally:
+            if self._gram is not None:
+                self._gram.materialize(self.weights[0][0])
+                self._gram = None
         self._call("on_train_end", {})
         return self.history
+
+    def _use_gram(self, X: Array, epochs: int) -> bool:
+        if self.gram is False:
+            return False
+        exact = type(self.optimizer) is GradientDescent
+        if self.gram is True:
+            if not exact:
+                raise ValueError("Trainer: gram=True needs plain GradientDescent, got "
+                                 f"{type(self.optimizer).__name__}")
+            return True
+        n_x, m = X.shape
+        n1 = self.weights[0][0].shape[0]
+        # Multiply-adds: the plain path forms W1 X and dZ1 X^T every iteration;
+        # the Gram path forms K = X^T X, W1 X and the final W1 once, then dZ1 K.
+        plain = epochs * 2 * n1 * n_x * m
+        gram = n_x * m * m + 2 * n1 * n_x * m + epochs * n1 * m * m
+        return exact and n_x > m and gram < plain
+
+    def _gram_step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
+        """One iteration of the Gram-matrix path; same result as :meth:`step`."""
+        state = self._gram
+        assert state is not None
+        b1 = self.weights[0][1]
+        Z1 = state.P + b1
+        AL, caches = forward(X, self.weights, self.activations, Z1=Z1)
+        cost = self.loss.cost(AL, Y)
+        grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
+                         need_dA0=False, need_dW1=False)
+        flat_grads = [grads["db1"]]
+        for l in range(2, len(self.weights) + 1):
+            flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
+        self.optimizer.update(flat_params, flat_grads)
+        state.advance(grads["dZ1"], self.optimizer.learning_rate)  # type: ignore[attr-defined]
+        return cost
 
     def step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
         """One iteration: forward, cost, backward, update. Returns the cost before the update."""
@@ -238,3 +310,32 @@ class Trainer:
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
         self.optimizer.update(flat_params, flat_grads)
         return cost
+
+
+class _GramState:
+    """The Gram-matrix path's state: K = X^T X, P = W1 X and S = sum of scaled dZ1.
+
+    W1 is never updated during training; ``materialize`` writes the current
+    ``W1 = W1_start - S X^T`` into the W1 array in place.
+    """
+
+    def __init__(self, X: Array, W1: Array) -> None:
+        self.X = X
+        self.K = X.T @ X
+        self.P = W1 @ X
+        self.S = np.zeros_like(self.P)
+        self.dirty = False
+
+    def advance(self, dZ1: Array, learning_rate: float) -> None:
+        # Gradient descent on W1, dW1 = dZ1 X^T / m, seen through X:
+        # W1 X  <-  W1 X - (lr / m) dZ1 X^T X.
+        step = (learning_rate / self.X.shape[1]) * dZ1
+        self.P -= step @ self.K
+        self.S += step
+        self.dirty = True
+
+    def materialize(self, W1: Array) -> None:
+        if self.dirty:
+            W1 -= self.S @ self.X.T
+            self.S[...] = 0
+            self.dirty = False
