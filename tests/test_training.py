@@ -1,6 +1,7 @@
 """The training loop and its callbacks."""
 
 import numpy as np
+import pytest
 
 from deepstep.initializers import initialize_parameters_deep
 from deepstep.losses import LOSSES
@@ -74,3 +75,66 @@ def test_cost_printer_and_progress_bar(capsys):
     captured = capsys.readouterr()
     assert "Cost after iteration 0:" in captured.out and "Cost after iteration 5:" in captured.out
     assert "10/10" in captured.err and "cost=" in captured.err
+
+
+def _wide_problem(seed=0, n_x=300, m=40, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m)).astype(dtype)
+    Y = (X[:1] + X[1:2] > 0).astype(dtype)
+    p = initialize_parameters_deep([n_x, 6, 4, 1], rng, init="lecun", dtype=dtype)
+    return X, Y, p
+
+
+def _run(X, Y, p, gram, epochs=300, callbacks=()):
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                GradientDescent(0.05), callbacks, gram=gram)
+    history = t.fit(X, Y, epochs)
+    return t, history.history["loss"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_gram_path_equals_the_plain_path(dtype):
+    X, Y, p = _wide_problem(dtype=dtype)
+    t_gram, costs_gram = _run(X, Y, p, gram=True)
+    t_plain, costs_plain = _run(X, Y, p, gram=False)
+    rtol = 1e-9 if dtype == np.float64 else 1e-4
+    np.testing.assert_allclose(costs_gram, costs_plain, rtol=rtol)
+    for key, value in t_plain.parameters.items():
+        np.testing.assert_allclose(t_gram.parameters[key], value, rtol=rtol,
+                                   atol=rtol * np.abs(value).max())
+        assert t_gram.parameters[key].dtype == dtype
+
+
+def test_gram_auto_is_chosen_only_when_exact_and_cheaper():
+    X, _, p = _wide_problem()
+    weights = [[p[f"W{l}"], p[f"b{l}"]] for l in (1, 2, 3)]
+    acts = resolve_activations(None, 3, "t")
+    loss = LOSSES["binary_cross_entropy"]
+    assert Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X, 300)
+    assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X.T[:, :300].T, 1)
+    assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X[:30], 300)
+
+    class Other(GradientDescent):
+        pass
+
+    assert not Trainer(weights, acts, loss, Other(0.1))._use_gram(X, 300)
+    with pytest.raises(ValueError, match="gram=True needs plain GradientDescent"):
+        Trainer(weights, acts, loss, Other(0.1), gram=True)._use_gram(X, 300)
+
+
+def test_callbacks_see_materialised_weights_during_gram_training():
+    X, Y, p = _wide_problem()
+    seen = {}
+
+    class Snapshot(Callback):
+        def __init__(self, key):
+            self.key = key
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 99:
+                seen[self.key] = self.trainer.parameters["W1"].copy()
+
+    _run(X, Y, p, gram=True, callbacks=[Snapshot("gram")])
+    _run(X, Y, p, gram=False, callbacks=[Snapshot("plain")])
+    np.testing.assert_allclose(seen["gram"], seen["plain"], rtol=1e-9, atol=1e-12)
