@@ -11,5 +11,6 @@ __version__ = "0.1.0"
 from . import steps
 from .estimators import DNNClassifier
 from .gradient_check import gradcheck
+from .io import ModelFileError, load
 
-__all__ = ["DNNClassifier", "__version__", "gradcheck", "steps"]
+__all__ = ["DNNClassifier", "ModelFileError", "__version__", "gradcheck", "load", "steps"]

@@ -1,0 +1,362 @@
+"""Safe model files: ``model.save(path)`` and ``deepstep.load(path)``.
+
+A model file is a zip archive (what ``.npz`` is) holding ``config.json``
+(format version, library version, layer sizes, activations, dtype, classes,
+hyperparameters) and one ``.npy`` member per array (``W1.npy``, ``b1.npy``, ...).
+
+Saving is atomic: the file is written to a temporary name in the same
+directory, flushed to disk, then renamed over ``path``, so a crash never
+leaves a half-written file under the target name and the previous model
+survives.
+
+Loading is a security boundary and trusts nothing: it never unpickles, it
+reads each array's header before its data and rejects any dtype, shape or
+member that the configuration does not declare (so a hostile file cannot make
+it allocate gigabytes), and every problem is a :class:`ModelFileError` whose
+message starts with the path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "ModelFileError",
+    "load",
+    "load_arrays",
+    "save_arrays",
+    "save_model",
+]
+
+FORMAT_NAME = "deepstep-model"
+FORMAT_VERSION = 1
+_MAX_CONFIG_BYTES = 1 << 20
+_MAX_LAYERS = 10_000
+_MAX_ELEMENTS = 1 << 31
+_DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+
+
+class ModelFileError(ValueError):
+    """The file is not a valid deepstep model file (foreign, tampered, truncated or newer)."""
+
+
+# ------------------------------------------------------------------ config
+
+
+def _expected_shapes(config: dict[str, Any], fail: Any) -> dict[str, tuple[int, int]]:
+    sizes = config.get("layer_sizes")
+    if (not isinstance(sizes, list) or not 2 <= len(sizes) <= _MAX_LAYERS + 1
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0
+                       for n in sizes)):
+        fail(f"'layer_sizes' must be a list of 2 to {_MAX_LAYERS + 1} positive integers, "
+             f"got {str(sizes)[:80]}")
+    acts = config.get("activations")
+    if (not isinstance(acts, list) or len(acts) != len(sizes) - 1
+            or not all(isinstance(a, str) for a in acts)):
+        fail(f"'activations' must be a list of {len(sizes) - 1} names, got {str(acts)[:80]}")
+    if config.get("dtype") not in _DTYPES:
+        fail(f"'dtype' must be 'float32' or 'float64', got {config.get('dtype')!r}")
+    classes = config.get("classes")
+    if classes is not None and (not isinstance(classes, list) or not all(
+            isinstance(c, (str, int, float, bool)) for c in classes)):
+        fail("'classes' must be a list of strings or numbers, or null")
+    if not isinstance(config.get("estimator"), str):
+        fail(f"'estimator' must be a string, got {config.get('estimator')!r}")
+    shapes: dict[str, tuple[int, int]] = {}
+    total = 0
+    for l in range(1, len(sizes)):
+        shapes[f"W{l}"] = (sizes[l], sizes[l - 1])
+        shapes[f"b{l}"] = (sizes[l], 1)
+        total += sizes[l] * (sizes[l - 1] + 1)
+    if total > _MAX_ELEMENTS:
+        fail(f"'layer_sizes' declares {total} parameters, more than the limit {_MAX_ELEMENTS}")
+    return shapes
+
+
+# ------------------------------------------------------------------ save
+
+
+def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
+                arrays: dict[str, NDArray[np.floating]]) -> None:
+    """Write ``config`` and ``arrays`` to a model file at ``path``, atomically.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination, used exactly as given (no suffix is added).
+    config : dict
+        JSON-serialisable; must hold ``layer_sizes``, ``activations``,
+        ``dtype``, ``classes`` and ``estimator`` (``format``,
+        ``format_version`` and ``library_version`` are filled in).
+    arrays : dict of str to ndarray
+        Exactly ``W1``, ``b1``, ..., ``WL``, ``bL`` with the shapes the layer
+        sizes imply, in the declared dtype, all finite.
+    """
+    from . import __version__
+
+    config = {**config, "format": FORMAT_NAME, "format_version": FORMAT_VERSION}
+    config.setdefault("library_version", __version__)
+
+    def fail(message: str) -> None:
+        raise ValueError(f"save: {message}")
+
+    shapes = _expected_shapes(config, fail)
+    dtype = _DTYPES[config["dtype"]]
+    if set(arrays) != set(shapes):
+        fail(f"arrays must be exactly {sorted(shapes)}, got {sorted(arrays)}")
+    for name, shape in shapes.items():
+        a = arrays[name]
+        if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != dtype:
+            fail(f"{name} must be a {dtype} array of shape {shape}, got "
+                 f"{getattr(a, 'dtype', type(a).__name__)} {getattr(a, 'shape', '')}")
+        if not np.all(np.isfinite(a)):
+            fail(f"{name} holds NaN or infinite values; refusing to save a broken model")
+    try:
+        config_bytes = json.dumps(config, allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"save: config is not JSON-serialisable: {exc}") from None
+
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+                zf.writestr("config.json", config_bytes)
+                for name in shapes:
+                    with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                        np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
+                                                  allow_pickle=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # make the rename itself durable; not possible on every platform
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+# ------------------------------------------------------------------ load
+
+
+def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any],
+                                                       dict[str, NDArray[np.floating]]]:
+    """Read and verify a model file without executing anything from it.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    config : dict
+    arrays : dict of str to ndarray
+        ``W1``, ``b1``, ..., in the declared dtype and shapes.
+
+    Raises
+    ------
+    ModelFileError
+        For anything that is not a complete, consistent deepstep model file:
+        a missing path, a directory, a symlink loop, an empty, truncated or
+        foreign file, a newer format version, missing, extra or pickled
+        members, wrong dtypes or shapes, non-finite weights.
+    """
+    name = os.fspath(path)
+
+    def fail(message: str) -> None:
+        raise ModelFileError(f"{name}: {message}")
+
+    try:
+        if os.path.isdir(name):
+            fail("is a directory, not a model file")
+        if not os.path.isfile(name):
+            fail("no such model file" if not os.path.lexists(name)
+                 else "cannot be opened as a file (broken link or link loop?)")
+        with open(name, "rb") as fh:
+            if not zipfile.is_zipfile(fh):
+                fail("not a deepstep model file (not a zip/npz archive; empty or truncated?)")
+            fh.seek(0)
+            with zipfile.ZipFile(fh) as zf:
+                return _read_archive(zf, fail)
+    except ModelFileError:
+        raise
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError,
+            NotImplementedError, ValueError) as exc:
+        raise ModelFileError(f"{name}: cannot be read as a deepstep model file "
+                             f"({type(exc).__name__}: {exc})") from None
+
+
+def _read_archive(zf: zipfile.ZipFile, fail: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    infos = zf.infolist()
+    names = [i.filename for i in infos]
+    if len(names) != len(set(names)):
+        fail("duplicate members in the archive")
+    if "config.json" not in names:
+        fail("not a deepstep model file (no config.json member)")
+    info = zf.getinfo("config.json")
+    if info.file_size > _MAX_CONFIG_BYTES:
+        fail(f"config.json is {info.file_size} bytes, more than {_MAX_CONFIG_BYTES}")
+    try:
+        config = json.loads(zf.read(info).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        fail(f"config.json is not valid UTF-8 JSON ({exc})")
+    if not isinstance(config, dict):
+        fail(f"config.json must hold a JSON object, got {type(config).__name__}")
+    if config.get("format") != FORMAT_NAME:
+        fail(f"not a deepstep model file (format {config.get('format')!r})")
+    version = config.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        fail(f"invalid format_version {version!r}")
+    if version > FORMAT_VERSION:
+        fail(f"written by a newer deepstep (format version {version}); this deepstep reads up "
+             f"to version {FORMAT_VERSION}: upgrade deepstep")
+    shapes = _expected_shapes(config, fail)
+    dtype = _DTYPES[config["dtype"]]
+    expected = {"config.json", *(f"{k}.npy" for k in shapes)}
+    if set(names) != expected:
+        missing = sorted(expected - set(names))
+        extra = sorted(set(names) - expected)
+        fail("members do not match the configuration: "
+             + (f"missing {missing} " if missing else "")
+             + (f"unexpected {extra[:5]}" if extra else ""))
+    arrays = {}
+    for key, shape in shapes.items():
+        arrays[key] = _read_npy(zf, f"{key}.npy", shape, dtype, fail)
+    return config, arrays
+
+
+def _read_npy(zf: zipfile.ZipFile, member: str, shape: tuple[int, int], dtype: np.dtype,
+              fail: Any) -> NDArray[np.floating]:
+    fmt = np.lib.format
+    info = zf.getinfo(member)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    # Stored (uncompressed) members only: their bytes must really be in the
+    # file, so a small hostile file cannot make us inflate gigabytes.
+    if info.compress_type != zipfile.ZIP_STORED:
+        fail(f"{member}: compressed members are not accepted")
+    if not nbytes <= info.file_size <= nbytes + 65536:
+        fail(f"{member}: holds {info.file_size} bytes, expected {nbytes} plus a header")
+    with zf.open(member) as fh:
+        try:
+            version = fmt.read_magic(fh)
+            if version == (1, 0):
+                header = fmt.read_array_header_1_0(fh)
+            elif version in ((2, 0), (3, 0)):
+                header = fmt.read_array_header_2_0(fh)
+            else:
+                fail(f"{member}: unsupported .npy version {version}")
+        except ValueError as exc:
+            fail(f"{member}: not a valid .npy array ({exc})")
+        file_shape, fortran, file_dtype = header
+        if file_dtype.hasobject or file_dtype.kind != "f":
+            fail(f"{member}: dtype {file_dtype} is not allowed (expected {dtype}; "
+                 f"pickled or object arrays are never loaded)")
+        if file_dtype.newbyteorder("=") != dtype.newbyteorder("=") or \
+                file_dtype.itemsize != dtype.itemsize:
+            fail(f"{member}: dtype {file_dtype} does not match the declared {dtype}")
+        if tuple(file_shape) != shape:
+            fail(f"{member}: shape {tuple(file_shape)} does not match the declared {shape}")
+        data = fh.read(nbytes)
+        if len(data) != nbytes:
+            fail(f"{member}: truncated ({len(data)} of {nbytes} bytes)")
+        if fh.read(1):
+            fail(f"{member}: unexpected data after the array")
+    array = np.frombuffer(data, dtype=file_dtype).reshape(shape, order="F" if fortran else "C")
+    array = np.ascontiguousarray(array.astype(dtype))  # native byte order, own writable copy
+    if not np.all(np.isfinite(array)):
+        fail(f"{member}: holds NaN or infinite values")
+    return array
+
+
+# ------------------------------------------------------------------ estimators
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> None:
+    """Save a fitted deepstep estimator (see :meth:`DNNClassifier.save`)."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model, "parameters_")
+    dtype = model.parameters_["W1"].dtype
+    classes = getattr(model, "classes_", None)
+    config = {
+        "estimator": type(model).__name__,
+        "layer_sizes": [int(n) for n in model.layer_sizes_],
+        "activations": list(model.activations_),
+        "dtype": str(dtype),
+        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                 for c in classes],
+        "params": {k: v for k, v in model.get_params().items()
+                   if isinstance(v, (str, int, float, bool, type(None), list, tuple))},
+        "n_iter": int(model.n_iter_),
+        "loss_curve": [float(c) for c in model.loss_curve_],
+        "metadata": dict(getattr(model, "metadata_", {}) or {}),
+    }
+    save_arrays(path, config, dict(model.parameters_))
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Load a model saved with ``model.save(path)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    estimator
+        A fitted estimator of the saved class, predicting exactly as the
+        saved one did.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a valid deepstep model file (see :func:`load_arrays`).
+    """
+    from . import estimators
+    from .activations import ACTIVATIONS
+
+    config, arrays = load_arrays(path)
+    name = os.fspath(path)
+    cls = getattr(estimators, config["estimator"], None)
+    if cls is None or config["estimator"] not in estimators.__all__:
+        raise ModelFileError(f"{name}: unknown estimator {config['estimator']!r}")
+    unknown = [a for a in config["activations"] if a not in ACTIVATIONS]
+    if unknown:
+        raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
+    model = cls()
+    params = config.get("params") or {}
+    valid = set(model.get_params())
+    model.set_params(**{k: tuple(v) if isinstance(v, list) else v
+                        for k, v in params.items() if k in valid})
+    classes = config["classes"]
+    if classes is not None:
+        model.classes_ = np.array(classes)
+    model.parameters_ = arrays
+    model.layer_sizes_ = list(config["layer_sizes"])
+    model.activations_ = list(config["activations"])
+    model.n_features_in_ = model.layer_sizes_[0]
+    model.n_iter_ = int(config.get("n_iter", 0))
+    model.loss_curve_ = [float(c) for c in config.get("loss_curve", [])]
+    model.metadata_ = dict(config.get("metadata") or {})
+    return model
