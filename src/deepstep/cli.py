@@ -344,7 +344,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``deepstep`` console script; returns the exit status."""
+    """Entry point of the ``deepstep`` console script.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 on a user error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -293,7 +293,15 @@ def _read_npy(zf: zipfile.ZipFile, member: str, shape: tuple[int, int], dtype: n
 
 
 def save_model(model: Any, path: str | os.PathLike[str]) -> None:
-    """Save a fitted deepstep estimator (see :meth:`DNNClassifier.save`)."""
+    """Save a fitted deepstep estimator (see :meth:`DNNClassifier.save`).
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted ``DNNClassifier``; its optional ``metadata_`` dict (input
+        shape, class names) is saved too.
+    path : str or path-like
+    """
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model, "parameters_")

@@ -156,7 +156,19 @@ LOSSES: dict[str, Loss] = {
 
 
 def get_loss(name: Any, *, func: str = "") -> Loss:
-    """Look up a loss by name, with a clear error for unknown names."""
+    """Look up a loss by name, with a clear error for unknown names.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`LOSSES`.
+    func : str
+        Name of the caller, used in the error message.
+
+    Returns
+    -------
+    Loss
+    """
     prefix = f"{func}: " if func else ""
     if isinstance(name, str) and name in LOSSES:
         return LOSSES[name]

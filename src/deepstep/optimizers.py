@@ -56,7 +56,15 @@ class GradientDescent(Optimizer):
                                                   func="GradientDescent")
 
     def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
-        """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place."""
+        """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+            Parameters, updated in place.
+        grads : sequence of ndarray
+            Their gradients, same order and shapes.
+        """
         lr = self.learning_rate
         for theta, dtheta in zip(params, grads, strict=True):
             theta -= lr * dtheta

@@ -33,7 +33,17 @@ Grads = dict[str, Array]
 
 
 def default_activations(L: int) -> list[str]:
-    """The course's activations for L layers: ``relu`` for layers 1..L-1, ``sigmoid`` last."""
+    """The course's activations for L layers: ``relu`` for layers 1..L-1, ``sigmoid`` last.
+
+    Parameters
+    ----------
+    L : int
+        Number of layers.
+
+    Returns
+    -------
+    list of str
+    """
     return ["relu"] * (L - 1) + ["sigmoid"]
 
 

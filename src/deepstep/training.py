@@ -60,20 +60,53 @@ class Callback:
     trainer: Trainer
 
     def set_trainer(self, trainer: Trainer) -> None:
-        """Attach the trainer; called before ``on_train_begin``."""
+        """Attach the trainer; called before ``on_train_begin``.
+
+        Parameters
+        ----------
+        trainer : Trainer
+        """
         self.trainer = trainer
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        """Called once before the first epoch."""
+        """Called once before the first epoch.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+            Values of the moment (empty at these hooks).
+        """
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        """Called once after the last epoch."""
+        """Called once after the last epoch.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+            Values of the moment (empty at these hooks).
+        """
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
-        """Called at the start of every epoch (0-based)."""
+        """Called at the start of every epoch (0-based).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict of str to float, optional
+            At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Called at the end of every epoch with ``logs["loss"]``, the epoch's cost."""
+        """Called at the end of every epoch with ``logs["loss"]``, the epoch's cost.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict of str to float, optional
+            At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
 
 
 class History(Callback):
@@ -92,7 +125,15 @@ class History(Callback):
         self.epoch: list[int] = []
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Append this epoch's logs."""
+        """Append this epoch's logs.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict of str to float, optional
+            At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -113,7 +154,15 @@ class CostPrinter(Callback):
         self.stream = stream
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Print ``Cost after iteration i: cost``."""
+        """Print ``Cost after iteration i: cost``.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict of str to float, optional
+            At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
         if epoch % self.every == 0 and logs:
             print(f"Cost after iteration {epoch}: {logs['loss']}", file=self.stream or sys.stdout)
 
@@ -136,14 +185,28 @@ class ProgressBar(Callback):
         self._bar: Any = None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        """Open the bar."""
+        """Open the bar.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+            Values of the moment (empty at these hooks).
+        """
         from tqdm.auto import tqdm
 
         kwargs = {"desc": "training", "unit": "it", "dynamic_ncols": True, **self.tqdm_kwargs}
         self._bar = tqdm(total=self.total, **kwargs)
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Advance the bar, showing the cost."""
+        """Advance the bar, showing the cost.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counted from 0.
+        logs : dict of str to float, optional
+            At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
         if self._bar is None:
             return
         self._bar.update(1)
@@ -151,7 +214,13 @@ class ProgressBar(Callback):
             self._bar.set_postfix(cost=f"{logs['loss']:.6f}", refresh=False)
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        """Close the bar."""
+        """Close the bar.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+            Values of the moment (empty at these hooks).
+        """
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -300,7 +369,20 @@ class Trainer:
         return cost
 
     def step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
-        """One iteration: forward, cost, backward, update. Returns the cost before the update."""
+        """One iteration: forward, cost, backward, update.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_x, m)
+        Y : ndarray of shape (n_y, m)
+        flat_params : list of ndarray
+            ``[W1, b1, W2, b2, ...]``, updated in place.
+
+        Returns
+        -------
+        cost : numpy floating scalar
+            The cost before the update.
+        """
         AL, caches = forward(X, self.weights, self.activations)
         cost = self.loss.cost(AL, Y)
         grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
