@@ -90,3 +90,49 @@ def test_non_numeric_input_is_a_type_error(bad):
 def test_integer_input_becomes_float64():
     A, _ = relu(np.array([[-1, 2]]))
     assert A.dtype == np.float64
+
+
+# ------------------------------------------------------------ the other activations
+
+ALL = ["relu", "leaky_relu", "tanh", "sigmoid", "identity", "softmax"]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_backward_matches_finite_differences_of_its_forward(name):
+    # Check dZ = J^T dA with a random dA, against centred differences of sum(dA * g(Z)).
+    act = get_activation(name)
+    rng = np.random.default_rng(1)
+    Z = rng.standard_normal((4, 5))
+    Z[np.abs(Z) < 1e-3] += 0.01  # stay off relu kinks
+    dA = rng.standard_normal((4, 5))
+    h = 1e-6
+    numeric = np.empty_like(Z)
+    for idx in np.ndindex(Z.shape):
+        Zp, Zm = Z.copy(), Z.copy()
+        Zp[idx] += h
+        Zm[idx] -= h
+        numeric[idx] = (np.sum(dA * act.forward(Zp)[0]) - np.sum(dA * act.forward(Zm)[0])) / (2 * h)
+    np.testing.assert_allclose(act.backward(dA, Z), numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_activation_is_stable_at_1000_and_keeps_dtype(name, dtype):
+    act = get_activation(name)
+    Z = np.array([[-1000.0, 0.0, 1000.0], [1000.0, -1000.0, 3.0]], dtype=dtype)
+    A, cache = act.forward(Z)
+    dZ = act.backward(np.ones_like(Z), cache)
+    assert A.dtype == dtype and dZ.dtype == dtype
+    assert np.all(np.isfinite(A)) and np.all(np.isfinite(dZ))
+
+
+def test_softmax_columns_sum_to_one_and_hand_worked():
+    A, _ = get_activation("softmax").forward(np.array([[0.0, 1000.0], [np.log(3.0), 0.0]]))
+    np.testing.assert_allclose(A, [[0.25, 1.0], [0.75, 0.0]], rtol=1e-12, atol=1e-300)
+
+
+def test_leaky_relu_and_tanh_hand_worked():
+    Z = np.array([[-2.0, 3.0]])
+    np.testing.assert_allclose(get_activation("leaky_relu").forward(Z)[0], [[-0.02, 3.0]])
+    np.testing.assert_allclose(get_activation("tanh").forward(np.array([[np.log(2.0)]]))[0],
+                               [[0.6]])  # (4 - 1) / (4 + 1)

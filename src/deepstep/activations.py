@@ -21,11 +21,22 @@ __all__ = [
     "ACTIVATIONS",
     "Activation",
     "get_activation",
+    "identity",
+    "identity_backward",
+    "leaky_relu",
+    "leaky_relu_backward",
     "relu",
     "relu_backward",
     "sigmoid",
     "sigmoid_backward",
+    "softmax",
+    "softmax_backward",
+    "tanh",
+    "tanh_backward",
 ]
+
+#: Slope of leaky_relu for Z < 0.
+LEAKY_SLOPE = 0.01
 
 Array = NDArray[np.floating]
 
@@ -120,6 +131,155 @@ def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return np.where(Z > 0, dA, 0).astype(np.result_type(dA, Z), copy=False)
 
 
+def leaky_relu(Z: ArrayLike) -> tuple[Array, Array]:
+    """Leaky ReLU, A = Z for Z > 0 and 0.01 Z otherwise.
+
+    Parameters
+    ----------
+    Z : ndarray of any shape, e.g. (n_l, m)
+
+    Returns
+    -------
+    A : ndarray of the same shape and dtype as Z
+    cache : ndarray
+        ``Z`` itself.
+    """
+    Z = as_float_array(Z, "Z", ndim=None, func="leaky_relu")
+    return np.where(Z > 0, Z, LEAKY_SLOPE * Z), Z
+
+
+def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
+    """Backward pass of :func:`leaky_relu`: dZ = dA where Z > 0, 0.01 dA elsewhere.
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_l, m)
+    cache : ndarray of shape (n_l, m)
+        The ``Z`` returned by :func:`leaky_relu`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n_l, m)
+    """
+    dA, Z = _check_backward_pair(dA, cache, "leaky_relu_backward")
+    return np.where(Z > 0, dA, LEAKY_SLOPE * dA)
+
+
+def tanh(Z: ArrayLike) -> tuple[Array, Array]:
+    """Hyperbolic tangent, A = tanh(Z) (never overflows).
+
+    Parameters
+    ----------
+    Z : ndarray of any shape, e.g. (n_l, m)
+
+    Returns
+    -------
+    A : ndarray of the same shape and dtype as Z
+    cache : ndarray
+        ``Z`` itself.
+    """
+    Z = as_float_array(Z, "Z", ndim=None, func="tanh")
+    return np.tanh(Z), Z
+
+
+def tanh_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
+    """Backward pass of :func:`tanh`: dZ = dA (1 - tanh(Z)^2).
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_l, m)
+    cache : ndarray of shape (n_l, m)
+        The ``Z`` returned by :func:`tanh`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n_l, m)
+    """
+    dA, Z = _check_backward_pair(dA, cache, "tanh_backward")
+    t = np.tanh(Z)
+    return dA * (1 - t * t)
+
+
+def identity(Z: ArrayLike) -> tuple[Array, Array]:
+    """Identity (linear) activation, A = Z; the output of a regressor.
+
+    Parameters
+    ----------
+    Z : ndarray of any shape
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` itself.
+    cache : ndarray
+        ``Z`` itself.
+    """
+    Z = as_float_array(Z, "Z", ndim=None, func="identity")
+    return Z, Z
+
+
+def identity_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
+    """Backward pass of :func:`identity`: dZ = dA.
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_l, m)
+    cache : ndarray of shape (n_l, m)
+
+    Returns
+    -------
+    dZ : ndarray of shape (n_l, m)
+    """
+    dA, _ = _check_backward_pair(dA, cache, "identity_backward")
+    return dA
+
+
+def _softmax(Z: Array) -> Array:
+    # Subtracting each column's maximum leaves softmax unchanged and keeps
+    # every exponent <= 0, so nothing overflows.
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E /= E.sum(axis=0, keepdims=True)
+    return E
+
+
+def softmax(Z: ArrayLike) -> tuple[Array, Array]:
+    """Softmax over the units of each example (each column), A_k = exp(Z_k) / sum_j exp(Z_j).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_classes, m)
+
+    Returns
+    -------
+    A : ndarray of shape (n_classes, m)
+        Each column sums to 1.
+    cache : ndarray
+        ``Z`` itself.
+    """
+    Z = as_float_array(Z, "Z", func="softmax")
+    return _softmax(Z), Z
+
+
+def softmax_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
+    """Backward pass of :func:`softmax`: dZ = A * (dA - sum_k dA_k A_k), column by column.
+
+    This is the product of dA with softmax's Jacobian, diag(A) - A A^T.
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_classes, m)
+    cache : ndarray of shape (n_classes, m)
+        The ``Z`` returned by :func:`softmax`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n_classes, m)
+    """
+    dA, Z = _check_backward_pair(dA, cache, "softmax_backward")
+    A = _softmax(Z)
+    return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+
+
 def _check_backward_pair(dA: Any, cache: Any, func: str) -> tuple[Array, Array]:
     dA = as_float_array(dA, "dA", ndim=None, func=func)
     Z = as_float_array(cache, "cache (Z)", ndim=None, func=func)
@@ -141,7 +301,11 @@ class Activation(NamedTuple):
 #: Activations by name. A forward and its backward are always registered together.
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation(relu, relu_backward),
+    "leaky_relu": Activation(leaky_relu, leaky_relu_backward),
+    "tanh": Activation(tanh, tanh_backward),
     "sigmoid": Activation(sigmoid, sigmoid_backward),
+    "identity": Activation(identity, identity_backward),
+    "softmax": Activation(softmax, softmax_backward),
 }
 
 
