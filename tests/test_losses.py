@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from deepstep.losses import binary_cross_entropy_backward, compute_cost
+from deepstep.losses import LOSSES, binary_cross_entropy_backward, compute_cost
 
 
 def test_cost_hand_worked():
@@ -89,3 +89,41 @@ def test_empty_batch():
 def test_non_2d_AL():
     with pytest.raises(ValueError, match="AL must be a 2-D array"):
         compute_cost(np.array([0.5, 0.5]), np.array([1, 0]))
+
+
+# ------------------------------------------------------------------ the loss registry
+
+
+def test_categorical_cross_entropy_hand_worked():
+    AL = np.array([[0.7, 0.1], [0.2, 0.8], [0.1, 0.1]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    cost = LOSSES["categorical_cross_entropy"].cost(AL, Y)
+    assert cost == pytest.approx(-(math.log(0.7) + math.log(0.8)) / 2, rel=1e-14)
+
+
+def test_squared_error_hand_worked():
+    cost = LOSSES["squared_error"].cost(np.array([[1.0, 2.0]]), np.array([[0.0, 4.0]]))
+    assert cost == pytest.approx((0.5 * 1 + 0.5 * 4) / 2)
+
+
+def test_multilabel_binary_cross_entropy_sums_rows():
+    AL = np.array([[0.5, 0.25], [0.9, 0.6]])
+    Y = np.array([[1.0, 0.0], [1.0, 1.0]])
+    expected = -(math.log(0.5) + math.log(0.75) + math.log(0.9) + math.log(0.6)) / 2
+    assert LOSSES["binary_cross_entropy"].cost(AL, Y) == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_sample_weights_are_a_weighted_mean_and_ones_change_nothing(name):
+    rng = np.random.default_rng(0)
+    AL = rng.random((3, 4))
+    AL /= AL.sum(axis=0)
+    Y = np.eye(3)[:, [0, 1, 2, 0]]
+    loss = LOSSES[name]
+    ones = np.ones(4)
+    assert loss.cost(AL, Y, ones) == pytest.approx(loss.cost(AL, Y), rel=1e-14)
+    np.testing.assert_allclose(loss.output_delta(AL, Y, ones), loss.output_delta(AL, Y))
+    # weight 2 on example 0 = example 0 duplicated
+    dup_AL, dup_Y = np.c_[AL, AL[:, :1]], np.c_[Y, Y[:, :1]]
+    w = np.array([2.0, 1, 1, 1])
+    assert loss.cost(AL, Y, w) == pytest.approx(loss.cost(dup_AL, dup_Y), rel=1e-14)

@@ -1,5 +1,13 @@
 """Cost functions and their derivatives with respect to the network's output.
 
+Registered losses (:data:`LOSSES`), each with the output activation it is
+paired with:
+
+* ``binary_cross_entropy`` with ``sigmoid``: two classes, or several
+  independent labels (multi-label, one sigmoid per output row);
+* ``categorical_cross_entropy`` with ``softmax``: several exclusive classes;
+* ``squared_error`` with ``identity``: regression, ``J = (1/m) sum ||a - y||^2 / 2``.
+
 The course's cost is the binary cross-entropy (equation 7 of the seeds)::
 
     J = -(1/m) sum_i [ y(i) log a(i) + (1 - y(i)) log(1 - a(i)) ]
@@ -62,14 +70,41 @@ def compute_cost(AL: ArrayLike, Y: ArrayLike) -> np.floating:
     return _binary_cross_entropy(AL, Y)
 
 
-def _binary_cross_entropy(AL: Array, Y: Array) -> np.floating:
+def _mean(per_example: Array, m: int, sample_weight: Array | None) -> Any:
+    """(1/m) sum over examples, or the sample_weight-weighted average."""
+    if sample_weight is None:
+        # -(1/m) * sum in the course's order of operations, so the printed
+        # digits of the seeds come out exactly.
+        return (1.0 / m) * np.sum(per_example)
+    return np.sum(per_example * sample_weight) / np.sum(sample_weight)
+
+
+def _binary_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = None
+                          ) -> np.floating:
+    # One or several independent sigmoid outputs (multi-label): summed over
+    # the rows, averaged over the examples.
     eps = np.finfo(AL.dtype).eps
     P = np.clip(AL, eps, 1 - eps)
-    m = AL.shape[1]
-    # -(1/m) * sum, in the course's order of operations, so the printed
-    # digits of the seeds come out exactly.
-    cost = (-1.0 / m) * np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P))
+    if sample_weight is None:
+        cost = (-1.0 / AL.shape[1]) * np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P))
+    else:
+        per_example = -np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P), axis=0)
+        cost = _mean(per_example, AL.shape[1], sample_weight)
     return AL.dtype.type(cost)
+
+
+def _categorical_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = None
+                               ) -> np.floating:
+    # J = -(1/m) sum_i sum_k y_k(i) log a_k(i), with a clipped to [eps, 1].
+    eps = np.finfo(AL.dtype).eps
+    per_example = -np.sum(Y * np.log(np.clip(AL, eps, 1.0)), axis=0)
+    return AL.dtype.type(_mean(per_example, AL.shape[1], sample_weight))
+
+
+def _squared_error(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
+    # J = (1/m) sum_i (1/2) ||a(i) - y(i)||^2, scikit-learn's convention.
+    per_example = 0.5 * np.sum((AL - Y) ** 2, axis=0)
+    return AL.dtype.type(_mean(per_example, AL.shape[1], sample_weight))
 
 
 def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
@@ -126,25 +161,31 @@ def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
     return AL, Y.astype(AL.dtype, copy=False)
 
 
-def _output_minus_target(AL: Array, Y: Array) -> Array:
-    # With the loss's matching output activation (sigmoid for cross-entropy),
+def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
+    # With each loss's matching output activation (sigmoid for binary
+    # cross-entropy, softmax for categorical, identity for squared error),
     # dZ[L] = dAL * g'(Z[L]) simplifies exactly to AL - Y: no division, so it
     # stays exact when AL saturates at 0 or 1.
-    return AL - Y
+    delta = AL - Y
+    if sample_weight is not None:
+        # linear_backward divides by m; the weighted mean divides by sum(w).
+        delta *= sample_weight * (AL.shape[1] / np.sum(sample_weight))
+    return delta
 
 
 class Loss(NamedTuple):
     """A cost function paired with the output activation it is the natural loss for.
 
-    ``cost(AL, Y)`` is the mean cost; ``output_delta(AL, Y)`` is
-    ``m * dJ/dZ[L]`` for that output activation (the 1/m is applied by
-    ``linear_backward``).
+    ``cost(AL, Y, sample_weight=None)`` is the mean cost (the weighted mean
+    when per-example weights of shape (m,) are given); ``output_delta(AL, Y,
+    sample_weight=None)`` is ``m * dJ/dZ[L]`` for that output activation (the
+    1/m is applied by ``linear_backward``).
     """
 
     name: str
     output_activation: str
-    cost: Callable[[Array, Array], np.floating]
-    output_delta: Callable[[Array, Array], Array]
+    cost: Callable[..., np.floating]
+    output_delta: Callable[..., Array]
 
 
 #: Losses by name.
@@ -152,6 +193,10 @@ LOSSES: dict[str, Loss] = {
     "binary_cross_entropy": Loss(
         "binary_cross_entropy", "sigmoid", _binary_cross_entropy, _output_minus_target
     ),
+    "categorical_cross_entropy": Loss(
+        "categorical_cross_entropy", "softmax", _categorical_cross_entropy, _output_minus_target
+    ),
+    "squared_error": Loss("squared_error", "identity", _squared_error, _output_minus_target),
 }
 
 
