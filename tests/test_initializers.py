@@ -94,3 +94,27 @@ def test_bad_dtype_and_init():
 def test_two_layer_sizes_are_checked():
     with pytest.raises(ValueError, match="n_h must be an integer > 0, got 0"):
         initialize_parameters(3, 0, 1)
+
+
+@pytest.mark.parametrize("init,check", [
+    ("lecun", lambda W, fi, fo: W.std() == pytest.approx(np.sqrt(1 / fi), rel=0.03)),
+    ("he", lambda W, fi, fo: W.std() == pytest.approx(np.sqrt(2 / fi), rel=0.03)),
+    ("glorot", lambda W, fi, fo: np.abs(W).max() <= np.sqrt(6 / (fi + fo))
+     and W.std() == pytest.approx(np.sqrt(2 / (fi + fo)), rel=0.03)),
+    ("normal", lambda W, fi, fo: W.std() == pytest.approx(0.05, rel=0.03)),
+    ("uniform", lambda W, fi, fo: np.abs(W).max() <= 0.05
+     and W.std() == pytest.approx(0.05 / np.sqrt(3), rel=0.03)),
+    ("course", lambda W, fi, fo: W.std() == pytest.approx(0.01, rel=0.03)),
+])
+def test_named_initialisers_have_their_scale(init, check):
+    p = initialize_parameters_deep([300, 200], np.random.default_rng(0), init=init)
+    assert check(p["W1"], 300, 200) and not p["b1"].any()
+
+
+@pytest.mark.parametrize("init", ["glorot", "he", "normal", "uniform"])
+def test_named_initialisers_draw_from_the_given_generator_only(init):
+    state = np.random.get_state()[1].copy()
+    a = initialize_parameters_deep([5, 4, 1], 7, init=init)
+    b = initialize_parameters_deep([5, 4, 1], 7, init=init)
+    np.testing.assert_array_equal(a["W2"], b["W2"])
+    np.testing.assert_array_equal(np.random.get_state()[1], state)

@@ -73,10 +73,38 @@ def _lecun(n_l: int, n_prev: int, rng: Any) -> NDArray[np.float64]:
     return rng.standard_normal((n_l, n_prev)) / np.sqrt(n_prev)
 
 
-#: Weight initialisers by name.
+def _glorot(n_l: int, n_prev: int, rng: Any) -> NDArray[np.float64]:
+    # Glorot & Bengio (2010), uniform: U(-r, r), r = sqrt(6 / (fan_in + fan_out)).
+    r = np.sqrt(6.0 / (n_prev + n_l))
+    return rng.uniform(-r, r, size=(n_l, n_prev))
+
+
+def _he(n_l: int, n_prev: int, rng: Any) -> NDArray[np.float64]:
+    # He et al. (2015) for ReLU layers: randn * sqrt(2 / fan_in).
+    return rng.standard_normal((n_l, n_prev)) * np.sqrt(2.0 / n_prev)
+
+
+def _normal(n_l: int, n_prev: int, rng: Any) -> NDArray[np.float64]:
+    # Keras's RandomNormal default: N(0, 0.05^2).
+    return rng.standard_normal((n_l, n_prev)) * 0.05
+
+
+def _uniform(n_l: int, n_prev: int, rng: Any) -> NDArray[np.float64]:
+    # Keras's RandomUniform default: U(-0.05, 0.05).
+    return rng.uniform(-0.05, 0.05, size=(n_l, n_prev))
+
+
+#: Weight initialisers by name: ``course`` (randn * 0.01), ``lecun``
+#: (randn / sqrt(fan_in)), ``glorot`` (Xavier uniform), ``he``
+#: (randn * sqrt(2 / fan_in)), ``normal`` (N(0, 0.05^2)), ``uniform`` (U(-0.05, 0.05)).
 INITIALIZERS: dict[str, Initializer] = {
     "course": _course,
     "lecun": _lecun,
+    "glorot": _glorot,
+    "xavier": _glorot,
+    "he": _he,
+    "normal": _normal,
+    "uniform": _uniform,
 }
 
 
