@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from deepstep.optimizers import update_parameters
+from deepstep.optimizers import (
+    Adam,
+    ExponentialDecay,
+    GradientDescent,
+    InverseTimeDecay,
+    Momentum,
+    StepDecay,
+    update_parameters,
+)
 
 
 def _params():
@@ -54,3 +62,60 @@ def test_learning_rate_type():
 def test_malformed_parameter_dict():
     with pytest.raises(ValueError, match="parameters must have keys 'W1', 'b1'"):
         update_parameters({"W1": np.ones((1, 2))}, {}, 0.1)
+
+
+# ------------------------------------------------------------------ beyond plain descent
+
+
+def test_momentum_hand_worked_two_steps():
+    theta = np.array([1.0])
+    opt = Momentum(0.1, beta=0.5)
+    opt.update([theta], [np.array([2.0])])  # v = 0.5*0 + 0.5*2 = 1 ; theta = 1 - 0.1 = 0.9
+    np.testing.assert_allclose(theta, [0.9])
+    opt.update([theta], [np.array([4.0])])  # v = 0.5*1 + 0.5*4 = 2.5 ; theta = 0.9 - 0.25
+    np.testing.assert_allclose(theta, [0.65])
+
+
+def test_nesterov_hand_worked():
+    theta = np.array([1.0])
+    opt = Momentum(0.1, beta=0.5, nesterov=True)
+    opt.update([theta], [np.array([2.0])])  # v = 1 ; step = 0.5*1 + 0.5*2 = 1.5
+    np.testing.assert_allclose(theta, [0.85])
+
+
+def test_adam_hand_worked_first_two_steps():
+    theta = np.array([1.0, -1.0])
+    opt = Adam(0.1, beta1=0.9, beta2=0.999, epsilon=1e-8)
+    g = np.array([0.5, -2.0])
+    opt.update([theta], [g])
+    # t=1: v_hat = g, s_hat = g^2, step = lr * g / (|g| + eps) = lr * sign(g)
+    np.testing.assert_allclose(theta, [0.9, -0.9], rtol=1e-7)
+    theta1 = np.array([1.0, -1.0]) - 0.1 * g / (np.abs(g) + 1e-8)
+    np.testing.assert_array_equal(theta, theta1)
+    opt.update([theta], [np.array([1.0, 1.0])])
+    v = 0.9 * 0.1 * g + 0.1 * 1.0
+    s = 0.999 * 0.001 * g**2 + 0.001 * 1.0
+    step = 0.1 * (v / (1 - 0.81)) / (np.sqrt(s / (1 - 0.999**2)) + 1e-8)
+    np.testing.assert_allclose(theta, theta1 - step, rtol=1e-12)
+
+
+def test_gradient_clipping_by_global_norm():
+    theta = np.zeros(2)
+    GradientDescent(1.0, clip_norm=1.0).update([theta], [np.array([3.0, 4.0])])
+    np.testing.assert_allclose(theta, [-0.6, -0.8])
+    theta = np.zeros(2)
+    GradientDescent(1.0, clip_norm=10.0).update([theta], [np.array([3.0, 4.0])])
+    np.testing.assert_allclose(theta, [-3.0, -4.0])
+
+
+def test_schedules():
+    assert StepDecay(10, 0.5)(0.2, 25) == pytest.approx(0.05)
+    assert ExponentialDecay(0.9)(1.0, 2) == pytest.approx(0.81)
+    assert InverseTimeDecay(1.0)(1.0, 3) == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("make", [lambda: Momentum(0.1, beta=1.0), lambda: Adam(beta2=-0.1),
+                                  lambda: Adam(epsilon=0), lambda: GradientDescent(0.1, -1)])
+def test_optimizer_arguments_are_checked(make):
+    with pytest.raises(ValueError):
+        make()

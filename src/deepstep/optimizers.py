@@ -21,13 +21,55 @@ from numpy.typing import NDArray
 
 from ._validation import as_float_array, check_finite, check_positive_float, count_layers
 
-__all__ = ["GradientDescent", "Optimizer", "update_parameters"]
+__all__ = [
+    "SCHEDULES",
+    "Adam",
+    "ExponentialDecay",
+    "GradientDescent",
+    "InverseTimeDecay",
+    "Momentum",
+    "Optimizer",
+    "StepDecay",
+    "update_parameters",
+]
 
 Array = NDArray[np.floating]
 
 
 class Optimizer:
-    """Base class: ``update(params, grads)`` applies one step in place."""
+    """Base class: ``update(params, grads)`` applies one step in place.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size alpha > 0 (a schedule may change it between epochs).
+    clip_norm : float or None, default=None
+        When set, gradients whose global L2 norm exceeds ``clip_norm`` are
+        rescaled to that norm before the step.
+    """
+
+    learning_rate: float
+    clip_norm: float | None = None
+
+    def clip(self, grads: Sequence[Array]) -> Sequence[Array]:
+        """Rescale ``grads`` to global norm ``clip_norm`` if they exceed it.
+
+        Parameters
+        ----------
+        grads : sequence of ndarray
+
+        Returns
+        -------
+        sequence of ndarray
+            The same arrays, or rescaled copies.
+        """
+        if self.clip_norm is None:
+            return grads
+        norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        if norm <= self.clip_norm:
+            return grads
+        scale = self.clip_norm / norm
+        return [g * scale for g in grads]
 
     def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
         """Apply one step to ``params`` in place.
@@ -51,9 +93,11 @@ class GradientDescent(Optimizer):
         Step size alpha > 0.
     """
 
-    def __init__(self, learning_rate: float) -> None:
+    def __init__(self, learning_rate: float, clip_norm: float | None = None) -> None:
         self.learning_rate = check_positive_float(learning_rate, "learning_rate",
-                                                  func="GradientDescent")
+                                                  func=type(self).__name__)
+        self.clip_norm = (None if clip_norm is None else
+                          check_positive_float(clip_norm, "clip_norm", func=type(self).__name__))
 
     def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
         """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place.
@@ -66,8 +110,198 @@ class GradientDescent(Optimizer):
             Their gradients, same order and shapes.
         """
         lr = self.learning_rate
-        for theta, dtheta in zip(params, grads, strict=True):
+        for theta, dtheta in zip(params, self.clip(grads), strict=True):
             theta -= lr * dtheta
+
+
+class Momentum(GradientDescent):
+    """Gradient descent with momentum (the course's exponentially weighted form)::
+
+        v = beta v + (1 - beta) dtheta
+        theta = theta - learning_rate v
+
+    With ``nesterov=True`` the step looks ahead along the new velocity:
+    ``theta = theta - learning_rate (beta v + (1 - beta) dtheta)``.
+
+    Parameters
+    ----------
+    learning_rate : float
+    beta : float in [0, 1), default=0.9
+    nesterov : bool, default=False
+    clip_norm : float or None, default=None
+    """
+
+    def __init__(self, learning_rate: float, beta: float = 0.9, nesterov: bool = False,
+                 clip_norm: float | None = None) -> None:
+        super().__init__(learning_rate, clip_norm)
+        self.beta = _check_beta(beta, "beta", "Momentum")
+        self.nesterov = bool(nesterov)
+        self.velocity: list[Array] | None = None
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        """One momentum step, in place.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+        grads : sequence of ndarray
+        """
+        grads = self.clip(grads)
+        if self.velocity is None:
+            self.velocity = [np.zeros_like(p) for p in params]
+        b, lr = self.beta, self.learning_rate
+        for theta, g, v in zip(params, grads, self.velocity, strict=True):
+            v *= b
+            v += (1 - b) * g
+            theta -= lr * (b * v + (1 - b) * g if self.nesterov else v)
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2015), with bias correction::
+
+        v = beta1 v + (1 - beta1) g          s = beta2 s + (1 - beta2) g^2
+        v_hat = v / (1 - beta1^t)            s_hat = s / (1 - beta2^t)
+        theta = theta - learning_rate v_hat / (sqrt(s_hat) + epsilon)
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+    beta1 : float in [0, 1), default=0.9
+    beta2 : float in [0, 1), default=0.999
+    epsilon : float, default=1e-8
+    clip_norm : float or None, default=None
+    """
+
+    def __init__(self, learning_rate: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 epsilon: float = 1e-8, clip_norm: float | None = None) -> None:
+        self.learning_rate = check_positive_float(learning_rate, "learning_rate", func="Adam")
+        self.beta1 = _check_beta(beta1, "beta1", "Adam")
+        self.beta2 = _check_beta(beta2, "beta2", "Adam")
+        self.epsilon = check_positive_float(epsilon, "epsilon", func="Adam")
+        self.clip_norm = (None if clip_norm is None else
+                          check_positive_float(clip_norm, "clip_norm", func="Adam"))
+        self.t = 0
+        self.v: list[Array] | None = None
+        self.s: list[Array] | None = None
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        """One Adam step, in place.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+        grads : sequence of ndarray
+        """
+        grads = self.clip(grads)
+        if self.v is None or self.s is None:
+            self.v = [np.zeros_like(p) for p in params]
+            self.s = [np.zeros_like(p) for p in params]
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        for theta, g, v, s in zip(params, grads, self.v, self.s, strict=True):
+            v *= b1
+            v += (1 - b1) * g
+            s *= b2
+            s += (1 - b2) * (g * g)
+            theta -= self.learning_rate * (v / c1) / (np.sqrt(s / c2) + self.epsilon)
+
+
+def _check_beta(value: float, name: str, func: str) -> float:
+    value = check_positive_float(value, name, func=func, allow_zero=True)
+    if value >= 1:
+        raise ValueError(f"{func}: {name} must be in [0, 1), got {value}")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# learning-rate schedules: epoch -> learning rate
+# ---------------------------------------------------------------------------
+
+
+class StepDecay:
+    """``lr = lr0 * factor ** (epoch // every)``.
+
+    Parameters
+    ----------
+    every : int, default=100
+    factor : float, default=0.5
+    """
+
+    def __init__(self, every: int = 100, factor: float = 0.5) -> None:
+        self.every, self.factor = every, factor
+
+    def __call__(self, lr0: float, epoch: int) -> float:
+        """The learning rate of ``epoch`` given the initial ``lr0``.
+
+        Parameters
+        ----------
+        lr0 : float
+        epoch : int
+
+        Returns
+        -------
+        float
+        """
+        return lr0 * self.factor ** (epoch // self.every)
+
+
+class ExponentialDecay:
+    """``lr = lr0 * rate ** epoch``.
+
+    Parameters
+    ----------
+    rate : float, default=0.99
+    """
+
+    def __init__(self, rate: float = 0.99) -> None:
+        self.rate = rate
+
+    def __call__(self, lr0: float, epoch: int) -> float:
+        """The learning rate of ``epoch`` given the initial ``lr0``.
+
+        Parameters
+        ----------
+        lr0 : float
+        epoch : int
+
+        Returns
+        -------
+        float
+        """
+        return lr0 * self.rate ** epoch
+
+
+class InverseTimeDecay:
+    """``lr = lr0 / (1 + decay * epoch)`` (the course's learning-rate decay).
+
+    Parameters
+    ----------
+    decay : float, default=0.01
+    """
+
+    def __init__(self, decay: float = 0.01) -> None:
+        self.decay = decay
+
+    def __call__(self, lr0: float, epoch: int) -> float:
+        """The learning rate of ``epoch`` given the initial ``lr0``.
+
+        Parameters
+        ----------
+        lr0 : float
+        epoch : int
+
+        Returns
+        -------
+        float
+        """
+        return lr0 / (1 + self.decay * epoch)
+
+
+#: Schedules by name ("constant" keeps the learning rate; "plateau" is the
+#: ReduceLROnPlateau callback of deepstep.training).
+SCHEDULES = {"step": StepDecay, "exponential": ExponentialDecay,
+             "inverse_time": InverseTimeDecay}
 
 
 def update_parameters(
