@@ -88,10 +88,8 @@ def test_reproducible_with_random_state_and_global_rng_untouched():
 
 def test_errors():
     X, y = _blobs()
-    with pytest.raises(ValueError, match="2 classes, got 1 class"):
+    with pytest.raises(ValueError, match="at least 2 classes, got 1 class"):
         _clf().fit(X, np.zeros(len(X)))
-    with pytest.raises(ValueError, match="exactly 2 classes"):
-        _clf().fit(X, np.arange(len(X)) % 3)
     with pytest.raises(NotFittedError):
         _clf().predict(X)
     clf = _clf().fit(X, y)

@@ -138,3 +138,36 @@ def test_callbacks_see_materialised_weights_during_gram_training():
     _run(X, Y, p, gram=True, callbacks=[Snapshot("gram")])
     _run(X, Y, p, gram=False, callbacks=[Snapshot("plain")])
     np.testing.assert_allclose(seen["gram"], seen["plain"], rtol=1e-9, atol=1e-12)
+
+
+def test_divergence_stops_at_the_first_non_finite_cost_with_a_warning():
+    from deepstep.training import DivergenceWarning
+
+    t, X, Y = _trainer()
+    t.optimizer.learning_rate = 1e12
+    with pytest.warns(DivergenceWarning, match=r"diverged at iteration \d+.*Lower the learning"):
+        history = t.fit(X * 1e3, Y, 200)
+    assert t.diverged_at is not None and t.epoch == t.diverged_at < 200
+    assert all(np.isfinite(history.history["loss"]))
+
+
+@pytest.mark.parametrize("gram", [False, True])
+def test_divergence_keeps_the_last_finite_parameters(gram):
+    from deepstep.training import DivergenceWarning
+
+    X, Y, p = _wide_problem()
+    acts = resolve_activations(["leaky_relu", "leaky_relu", "identity"], 3, "t")
+    loss = LOSSES["squared_error"]  # unbounded, so a large step overflows it
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, acts, loss, GradientDescent(5.0), gram=gram)
+    with pytest.warns(DivergenceWarning):
+        t.fit(X, Y, 100)
+    k = t.diverged_at
+    assert k is not None and k >= 1
+    assert all(np.all(np.isfinite(a)) for a in t.parameters.values())
+    # the kept parameters are those of iteration k - 1: replay k - 1 updates
+    replay = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    r = Trainer(replay, acts, loss, GradientDescent(5.0), gram=False)
+    r.fit(X, Y, k - 1)
+    for key, value in r.parameters.items():
+        np.testing.assert_allclose(t.parameters[key], value, rtol=1e-6)

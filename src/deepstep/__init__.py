@@ -9,8 +9,16 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import steps
-from .estimators import DNNClassifier
+from .estimators import DNNClassifier, DNNRegressor
 from .gradient_check import gradcheck
 from .io import ModelFileError, load
 
-__all__ = ["DNNClassifier", "ModelFileError", "__version__", "gradcheck", "load", "steps"]
+__all__ = [
+    "DNNClassifier",
+    "DNNRegressor",
+    "ModelFileError",
+    "__version__",
+    "gradcheck",
+    "load",
+    "steps",
+]

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._validation import check_positive_float, check_positive_int
 from .activations import get_activation
@@ -27,7 +27,7 @@ from .optimizers import GradientDescent
 from .propagation import forward, resolve_activations
 from .training import Callback, CostPrinter, ProgressBar, Trainer
 
-__all__ = ["DNNClassifier"]
+__all__ = ["DNNClassifier", "DNNRegressor"]
 
 Array = NDArray[np.floating]
 
@@ -35,8 +35,14 @@ Array = NDArray[np.floating]
 PREDICT_BATCH_ROWS = 8192
 
 
-class DNNClassifier(ClassifierMixin, BaseEstimator):
-    """Deep neural network binary classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> SIGMOID.
+class _BaseDNN(BaseEstimator):
+    """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
+
+    The output layer and the loss follow from ``y`` (see ``loss_``): two
+    classes give one sigmoid unit and the binary cross-entropy (the course's
+    network); more classes give a softmax layer and the categorical
+    cross-entropy; a 2-D indicator matrix (multi-label) gives one sigmoid per
+    label and the binary cross-entropy summed over labels.
 
     Parameters
     ----------
@@ -119,41 +125,32 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data; float32 stays float32, anything else becomes float64.
-        y : array-like of shape (n_samples,)
-            Two distinct labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels of any type (or a 0/1 indicator matrix, multi-label)
+            for the classifier; real targets for the regressor.
 
         Returns
         -------
-        self : DNNClassifier
+        self : estimator
         """
         hidden, learning_rate, max_iter = self._check_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
-        classes, y_idx = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
-            raise ValueError(
-                f"DNNClassifier.fit: y must contain 2 classes, got 1 class: {classes[0]!r}"
-            )
-        if len(classes) > 2:
-            raise ValueError(
-                f"DNNClassifier.fit: y must contain exactly 2 classes (binary), got "
-                f"{len(classes)}: {classes[:10].tolist()}"
-            )
-        self.classes_ = classes
-        dims = [X.shape[1], *hidden, 1]
-        activations = [self.activation] * len(hidden) + [LOSSES["binary_cross_entropy"]
-                                                          .output_activation]
-        acts = resolve_activations(activations, len(dims) - 1, "DNNClassifier.fit")
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+                             y_numeric=isinstance(self, RegressorMixin))
+        Y, loss_name = self._encode_targets(y, X.dtype)
+        loss = LOSSES[loss_name]
+        dims = [X.shape[1], *hidden, Y.shape[0]]
+        activations = [self.activation] * len(hidden) + [loss.output_activation]
+        acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
         parameters = initialize_parameters_deep(dims, self.random_state, init=self.init,
                                                 dtype=X.dtype)
         weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
-        trainer = Trainer(weights, acts, LOSSES["binary_cross_entropy"],
-                          GradientDescent(learning_rate), self._callbacks(max_iter))
-        Y = y_idx.reshape(1, -1).astype(X.dtype)
+        trainer = Trainer(weights, acts, loss, GradientDescent(learning_rate),
+                          self._callbacks(max_iter))
         history = trainer.fit(X.T, Y, max_iter)
         self.parameters_ = trainer.parameters
         self.layer_sizes_ = dims
         self.activations_ = activations
+        self.loss_ = loss_name
         self.loss_curve_ = list(history.history.get("loss", []))
         self.n_iter_ = trainer.epoch
         self.history_ = history
@@ -185,50 +182,22 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(ProgressBar(max_iter))
         return callbacks
 
-    # -------------------------------------------------------------- predict
+    # -------------------------------------------------------------- outputs
 
-    def predict_proba(self, X: ArrayLike) -> Array:
-        """Probability of each class.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, 2)
-            Columns follow ``classes_``; rows sum to 1.
-        """
-        p = self._positive_proba(X)
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: ArrayLike) -> NDArray[Any]:
-        """Predicted labels: ``classes_[1]`` where its probability is strictly above 0.5.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        p = self._positive_proba(X)
-        return self.classes_[(p > 0.5).astype(int)]
-
-    def _positive_proba(self, X: ArrayLike) -> Array:
+    def _output(self, X: ArrayLike) -> Array:
+        """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
         check_is_fitted(self, "parameters_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         dtype = self.parameters_["W1"].dtype
         X = X.astype(dtype, copy=False)
         weights = self._weights()
-        acts = resolve_activations(self.activations_, len(weights), "DNNClassifier.predict")
-        out = np.empty(X.shape[0], dtype=dtype)
+        acts = resolve_activations(self.activations_, len(weights), type(self).__name__)
+        out = np.empty((X.shape[0], self.layer_sizes_[-1]), dtype=dtype)
         # Blocks of rows bound the memory of the intermediate activations.
         for start in range(0, X.shape[0], PREDICT_BATCH_ROWS):
             stop = start + PREDICT_BATCH_ROWS
             AL, _ = forward(X[start:stop].T, weights, acts)
-            out[start:stop] = AL[0]
+            out[start:stop] = AL.T
         return out
 
     def _weights(self) -> list[tuple[Array, Array]]:
@@ -249,3 +218,113 @@ class DNNClassifier(ClassifierMixin, BaseEstimator):
         from .io import save_model
 
         save_model(self, path)
+
+
+class DNNClassifier(ClassifierMixin, _BaseDNN):
+    __doc__ = _BaseDNN.__doc__
+
+    def _encode_targets(self, y: Any, dtype: Any) -> tuple[Array, str]:
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim == 2:
+            if type_of_target(y) != "multilabel-indicator":
+                raise ValueError("DNNClassifier.fit: a 2-D y must be a 0/1 indicator matrix "
+                                 f"(multi-label), got {type_of_target(y)} targets")
+            self.classes_ = np.arange(y.shape[1])
+            self._multilabel = True
+            return np.asarray(y, dtype=dtype).T.copy(), "binary_cross_entropy"
+        check_classification_targets(y)
+        classes, idx = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"DNNClassifier.fit: y must contain at least 2 classes, got 1 class: "
+                f"{classes[0]!r}"
+            )
+        self.classes_ = classes
+        self._multilabel = False
+        if len(classes) == 2:
+            return idx.reshape(1, -1).astype(dtype), "binary_cross_entropy"
+        Y = np.zeros((len(classes), len(idx)), dtype=dtype)
+        Y[idx, np.arange(len(idx))] = 1
+        return Y, "categorical_cross_entropy"
+
+    def predict_proba(self, X: ArrayLike) -> Array:
+        """Probability of each class (of each label, for multi-label targets).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; rows sum to 1 unless multi-label.
+        """
+        out = self._output(X)
+        if out.shape[1] == 1:
+            p = out[:, 0]
+            return np.column_stack([1 - p, p])
+        return out
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """Predicted labels.
+
+        Binary: ``classes_[1]`` where its probability is strictly above 0.5.
+        Multi-class: the most probable class. Multi-label: 1 for each label
+        whose probability is strictly above 0.5.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        out = self._output(X)
+        if getattr(self, "_multilabel", False):
+            return (out > 0.5).astype(int)
+        if out.shape[1] == 1:
+            return self.classes_[(out[:, 0] > 0.5).astype(int)]
+        return self.classes_[np.argmax(out, axis=1)]
+
+
+class DNNRegressor(RegressorMixin, _BaseDNN):
+    """Deep neural network regressor: [LINEAR -> ACT] x (L-1) -> LINEAR -> IDENTITY.
+
+    Trained on the squared error ``J = (1/m) sum ||a - y||^2 / 2``. Takes the
+    same parameters as :class:`DNNClassifier`.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets (columns of y).
+    parameters_, layer_sizes_, activations_, loss_curve_, n_iter_, history_
+        As for :class:`DNNClassifier`.
+    """
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # y of shape (n_samples, n_outputs) is native
+        return tags
+
+    def _encode_targets(self, y: Any, dtype: Any) -> tuple[Array, str]:
+        Y = np.asarray(y, dtype=dtype)
+        self._single_output = Y.ndim == 1
+        Y = Y.reshape(len(Y), -1).T.copy()
+        self.n_outputs_ = Y.shape[0]
+        return Y, "squared_error"
+
+    def predict(self, X: ArrayLike) -> Array:
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        out = self._output(X)
+        return out[:, 0] if getattr(self, "_single_output", out.shape[1] == 1) else out

@@ -317,6 +317,9 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> None:
         "params": {k: v for k, v in model.get_params().items()
                    if isinstance(v, (str, int, float, bool, type(None), list, tuple))},
         "n_iter": int(model.n_iter_),
+        "loss": getattr(model, "loss_", None),
+        "multilabel": bool(getattr(model, "_multilabel", False)),
+        "single_output": bool(getattr(model, "_single_output", True)),
         "loss_curve": [float(c) for c in model.loss_curve_],
         "metadata": dict(getattr(model, "metadata_", {}) or {}),
     }
@@ -367,4 +370,9 @@ def load(path: str | os.PathLike[str]) -> Any:
     model.n_iter_ = int(config.get("n_iter", 0))
     model.loss_curve_ = [float(c) for c in config.get("loss_curve", [])]
     model.metadata_ = dict(config.get("metadata") or {})
+    model.loss_ = config.get("loss")
+    model._multilabel = bool(config.get("multilabel", False))
+    model._single_output = bool(config.get("single_output", True))
+    if classes is None:
+        model.n_outputs_ = model.layer_sizes_[-1]
     return model

@@ -33,6 +33,7 @@ loop itself has no special cases.
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,7 +45,11 @@ from .losses import Loss
 from .optimizers import GradientDescent, Optimizer
 from .propagation import backward, forward
 
-__all__ = ["Callback", "CostPrinter", "History", "ProgressBar", "Trainer"]
+__all__ = ["Callback", "CostPrinter", "DivergenceWarning", "History", "ProgressBar", "Trainer"]
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped because the cost became NaN or infinite."""
 
 Array = NDArray[np.floating]
 Logs = dict[str, float]
@@ -276,6 +281,8 @@ class Trainer:
         self.callbacks = [self.history, *callbacks]
         self.stop_training = False
         self.epoch = 0
+        self.diverged_at: int | None = None
+        self._saved: tuple[list[Array], list[Array]] | None = None
 
     @property
     def parameters(self) -> dict[str, Array]:
@@ -310,6 +317,7 @@ class Trainer:
         for cb in self.callbacks:
             cb.set_trainer(self)
         self.stop_training = False
+        self._saved = None
         self._call("on_train_begin", {})
         if self._use_gram(X, epochs):
             self._gram = _GramState(X, self.weights[0][0])
@@ -322,7 +330,19 @@ class Trainer:
             start = self.epoch
             for epoch in range(start, start + epochs):
                 self._call("on_epoch_begin", epoch, {})
-                cost = step(X, Y, flat_params)
+                # Overflow inside a diverging step is reported once, below, as a
+                # DivergenceWarning naming the iteration, not as NumPy noise.
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    cost = step(X, Y, flat_params)
+                if not np.isfinite(cost):
+                    self._restore()
+                    self.diverged_at = epoch
+                    lr = getattr(self.optimizer, "learning_rate", None)
+                    warnings.warn(
+                        f"training diverged at iteration {epoch}: the cost is {float(cost)}; "
+                        f"training stopped. Lower the learning rate (now {lr}).",
+                        DivergenceWarning, stacklevel=2)
+                    break
                 self.epoch = epoch + 1
                 self._call("on_epoch_end", epoch, {"loss": float(cost)})
                 if self.stop_training:
@@ -333,6 +353,28 @@ class Trainer:
                 self._gram = None
         self._call("on_train_end", {})
         return self.history
+
+    def _checkpoint(self, cost: np.floating, state: list[Array]) -> bool:
+        """Before an update: False if the cost is not finite, else remember ``state``.
+
+        Copying the parameters costs about 1/m of the iteration's products, and
+        lets a diverging fit end with the last parameters whose cost was finite.
+        """
+        if not np.isfinite(cost):
+            return False
+        if self._saved is None or len(self._saved[1]) != len(state):
+            self._saved = (state, [a.copy() for a in state])
+        else:
+            for src, dst in zip(state, self._saved[1], strict=True):
+                np.copyto(dst, src)
+            self._saved = (state, self._saved[1])
+        return True
+
+    def _restore(self) -> None:
+        """Put back the state remembered before the last update whose cost was finite."""
+        if self._saved is not None:
+            for dst, src in zip(*self._saved, strict=True):
+                np.copyto(dst, src)
 
     def _use_gram(self, X: Array, epochs: int) -> bool:
         if self.gram is False:
@@ -359,6 +401,8 @@ class Trainer:
         Z1 = state.P + b1
         AL, caches = forward(X, self.weights, self.activations, Z1=Z1)
         cost = self.loss.cost(AL, Y)
+        if not self._checkpoint(cost, [*flat_params, state.P, state.S]):
+            return cost
         grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
                          need_dA0=False, need_dW1=False)
         flat_grads = [grads["db1"]]
@@ -385,6 +429,8 @@ class Trainer:
         """
         AL, caches = forward(X, self.weights, self.activations)
         cost = self.loss.cost(AL, Y)
+        if not self._checkpoint(cost, flat_params):
+            return cost
         grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
                          need_dA0=False)
         flat_grads = []
