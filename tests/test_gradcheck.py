@@ -52,3 +52,39 @@ def test_gradcheck_works_from_float32_inputs():
 def test_gradcheck_bad_epsilon():
     with pytest.raises(ValueError, match="epsilon must be a finite number > 0"):
         gradcheck(initialize_parameters_deep([2, 1]), np.ones((2, 3)), np.ones((1, 3)), epsilon=0)
+
+
+# ------------------------------------------------ every activation x output/loss, with L2
+
+HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
+OUTPUTS = {  # output activation, loss, number of outputs, targets
+    "binary": ("sigmoid", "binary_cross_entropy", 1),
+    "multilabel": ("sigmoid", "binary_cross_entropy", 3),
+    "multiclass": ("softmax", "categorical_cross_entropy", 3),
+    "regression": ("identity", "squared_error", 2),
+}
+
+
+def _targets(kind, n_out, m, rng):
+    if kind == "multiclass":
+        return np.eye(n_out)[:, rng.integers(0, n_out, m)]
+    if kind == "regression":
+        return rng.standard_normal((n_out, m))
+    return (rng.random((n_out, m)) > 0.5).astype(float)
+
+
+@pytest.mark.parametrize("hidden", HIDDEN)
+@pytest.mark.parametrize("kind", list(OUTPUTS))
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
+def test_engine_gradients_for_every_combination(hidden, kind, alpha):
+    output, loss, n_out = OUTPUTS[kind]
+    rng = np.random.default_rng(5)
+    m = 6
+    X = rng.standard_normal((4, m))
+    params = initialize_parameters_deep([4, 5, 3, n_out], rng, init="lecun")
+    for l in (1, 2, 3):
+        params[f"b{l}"] = 0.1 * rng.standard_normal(params[f"b{l}"].shape)
+    Y = _targets(kind, n_out, m, rng)
+    error = gradcheck(params, X, Y, activations=[hidden, hidden, output], loss=loss,
+                      alpha=alpha)
+    assert error < 1e-7

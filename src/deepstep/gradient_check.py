@@ -20,8 +20,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_finite, check_positive_float
-from .losses import _check_output_and_labels, compute_cost
-from .propagation import L_model_backward, L_model_forward, check_parameters
+from .losses import _check_output_and_labels, compute_cost, get_loss, l2_penalty
+from .propagation import (
+    L_model_backward,
+    L_model_forward,
+    backward,
+    check_parameters,
+    forward,
+    resolve_activations,
+)
 
 __all__ = ["gradcheck"]
 
@@ -32,8 +39,15 @@ def gradcheck(
     Y: ArrayLike,
     activations: Sequence[str] | None = None,
     epsilon: float = 1e-6,
+    loss: str | None = None,
+    alpha: float = 0.0,
 ) -> float:
     """Relative error between ``L_model_backward`` and finite differences of ``compute_cost``.
+
+    With ``loss`` (a key of ``deepstep.losses.LOSSES``) and/or ``alpha``, the
+    training engine's gradient is checked instead: the loss's output-layer
+    gradient, backpropagated, plus the L2 term ``(alpha / m) W``, against
+    differences of the loss plus ``(alpha / (2 m)) sum ||W||^2``.
 
     Parameters
     ----------
@@ -47,6 +61,11 @@ def gradcheck(
         One activation per layer (course default: relu ..., sigmoid).
     epsilon : float, default=1e-6
         Half-width of the centred difference.
+    loss : str, optional
+        Check the engine's gradient of this loss (default: the course's
+        cross-entropy through ``L_model_backward``).
+    alpha : float, default=0.0
+        L2 regularisation strength (engine path).
 
     Returns
     -------
@@ -71,12 +90,31 @@ def gradcheck(
     for l, (W, b) in enumerate(weights, start=1):
         params[f"W{l}"] = W.astype(np.float64)
         params[f"b{l}"] = b.astype(np.float64)
-    AL, caches = L_model_forward(X, params, activations)
-    _, Yc = _check_output_and_labels(AL, Y, func)
-    grads = L_model_backward(AL, Yc, caches, activations)
+    if loss is None and alpha == 0:
+        AL, caches = L_model_forward(X, params, activations)
+        _, Yc = _check_output_and_labels(AL, Y, func)
+        grads = L_model_backward(AL, Yc, caches, activations)
 
-    def cost(p: dict) -> float:
-        return float(compute_cost(L_model_forward(X, p, activations)[0], Yc))
+        def cost(p: dict) -> float:
+            return float(compute_cost(L_model_forward(X, p, activations)[0], Yc))
+    else:
+        spec = get_loss(loss or "binary_cross_entropy", func=func)
+        L = len(params) // 2
+        acts = resolve_activations(activations, L, func)
+        Yc = as_float_array(Y, "Y", func=func).astype(np.float64)
+        m = X.shape[1]
+
+        def pairs(p: dict) -> list:
+            return [(p[f"W{l}"], p[f"b{l}"]) for l in range(1, L + 1)]
+
+        AL, caches = forward(X, pairs(params), acts)
+        grads = backward(spec.output_delta(AL, Yc), caches, acts)
+        for l in range(1, L + 1):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + (alpha / m) * params[f"W{l}"]
+
+        def cost(p: dict) -> float:
+            out = forward(X, pairs(p), acts)[0]
+            return float(spec.cost(out, Yc)) + l2_penalty(pairs(p), alpha, m)
 
     analytic, numeric = [], []
     for key in params:

@@ -36,7 +36,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._validation import as_float_array, check_binary_labels, check_finite
 
-__all__ = ["LOSSES", "Loss", "binary_cross_entropy_backward", "compute_cost", "get_loss"]
+__all__ = [
+    "LOSSES",
+    "Loss",
+    "binary_cross_entropy_backward",
+    "compute_cost",
+    "get_loss",
+    "l2_penalty",
+]
 
 Array = NDArray[np.floating]
 
@@ -220,3 +227,26 @@ def get_loss(name: Any, *, func: str = "") -> Loss:
     raise ValueError(
         f"{prefix}unknown loss {name!r}; expected one of {', '.join(map(repr, LOSSES))}"
     )
+
+
+def l2_penalty(weights: Any, alpha: float, m: int) -> float:
+    """L2 regularisation of the weights (not the biases): ``(alpha / (2 m)) sum_l ||W[l]||^2``.
+
+    This is the course's (and scikit-learn's MLP's) scaling; its gradient,
+    added to each ``dW[l]``, is ``(alpha / m) W[l]``.
+
+    Parameters
+    ----------
+    weights : sequence of (W, b) pairs
+    alpha : float
+        Regularisation strength lambda >= 0.
+    m : int
+        Number of examples the cost averages over.
+
+    Returns
+    -------
+    float
+    """
+    if alpha == 0:
+        return 0.0
+    return alpha / (2 * m) * sum(float(np.vdot(W, W)) for W, _ in weights)

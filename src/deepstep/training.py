@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import Activation
-from .losses import Loss
+from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
 from .propagation import backward, forward
 
@@ -246,6 +246,8 @@ class Trainer:
         Applies each update.
     callbacks : sequence of Callback, optional
         Called at every hook; a :class:`History` is always added first.
+    alpha : float, default=0.0
+        L2 regularisation of the weights, ``(alpha / (2 m)) sum ||W||^2``.
     gram : {"auto", True, False}, default="auto"
         Use the Gram-matrix path (see the module documentation): "auto" when
         it is exact and cheaper, True to require it (plain gradient descent
@@ -268,7 +270,9 @@ class Trainer:
         optimizer: Optimizer,
         callbacks: Sequence[Callback] = (),
         gram: bool | str = "auto",
+        alpha: float = 0.0,
     ) -> None:
+        self.alpha = float(alpha)
         if gram not in ("auto", True, False):
             raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
         self.gram = gram
@@ -379,11 +383,12 @@ class Trainer:
     def _use_gram(self, X: Array, epochs: int) -> bool:
         if self.gram is False:
             return False
-        exact = type(self.optimizer) is GradientDescent
+        exact = (type(self.optimizer) is GradientDescent and self.alpha == 0
+                 and self.optimizer.clip_norm is None)
         if self.gram is True:
             if not exact:
-                raise ValueError("Trainer: gram=True needs plain GradientDescent, got "
-                                 f"{type(self.optimizer).__name__}")
+                raise ValueError("Trainer: gram=True needs plain GradientDescent without "
+                                 f"L2 or clipping, got {type(self.optimizer).__name__}")
             return True
         n_x, m = X.shape
         n1 = self.weights[0][0].shape[0]
@@ -428,13 +433,16 @@ class Trainer:
             The cost before the update.
         """
         AL, caches = forward(X, self.weights, self.activations)
-        cost = self.loss.cost(AL, Y)
+        m = X.shape[1]
+        cost = self.loss.cost(AL, Y) + l2_penalty(self.weights, self.alpha, m)
         if not self._checkpoint(cost, flat_params):
             return cost
         grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
                          need_dA0=False)
         flat_grads = []
-        for l in range(1, len(self.weights) + 1):
+        for l, (W, _) in enumerate(self.weights, start=1):
+            if self.alpha:
+                grads[f"dW{l}"] += (self.alpha / m) * W
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
         self.optimizer.update(flat_params, flat_grads)
         return cost
