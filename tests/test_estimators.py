@@ -105,3 +105,44 @@ def test_errors():
     Xn[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         _clf().fit(Xn, y)
+
+
+@pytest.mark.parametrize("solver", ["gd", "momentum", "nesterov", "adam"])
+def test_solvers_train(solver):
+    X, y = _blobs()
+    lr = 0.01 if solver == "adam" else 0.5
+    clf = _clf(solver=solver, learning_rate=lr).fit(X, y)
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0] and clf.score(X, y) > 0.9
+
+
+def test_l2_shrinks_the_weights():
+    X, y = _blobs()
+    plain = _clf().fit(X, y)
+    ridge = _clf(alpha=5.0).fit(X, y)
+    norm = lambda c: sum(np.sum(c.parameters_[f"W{l}"] ** 2) for l in (1, 2))  # noqa: E731
+    assert norm(ridge) < 0.8 * norm(plain)
+
+
+def test_warm_start_continues_training():
+    X, y = _blobs()
+    once = _clf(max_iter=60).fit(X, y)
+    twice = _clf(max_iter=30, warm_start=True).fit(X, y)
+    twice.fit(X, y)
+    for k in once.parameters_:
+        np.testing.assert_allclose(twice.parameters_[k], once.parameters_[k], rtol=1e-12)
+
+
+def test_summary_table(capsys):
+    X, y = _blobs()
+    _clf(hidden_layer_sizes=(6, 3)).fit(X, y).summary()
+    out = capsys.readouterr().out
+    assert "(6, 5)" in out and "(3, 6)" in out and "softmax" not in out
+    assert f"total parameters: {6 * 5 + 6 + 3 * 6 + 3 + 1 * 3 + 1}" in out
+
+
+def test_bad_solver_and_alpha():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="unknown solver 'sgdd'"):
+        _clf(solver="sgdd").fit(X, y)
+    with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
+        _clf(alpha=-1.0).fit(X, y)

@@ -209,3 +209,14 @@ def test_paths_that_are_not_files(tmp_path):
     os.symlink(tmp_path / "b", tmp_path / "a")
     with pytest.raises(ModelFileError, match="link"):
         deepstep.load(tmp_path / "a")
+
+
+def test_models_with_callbacks_and_numpy_params_save(tmp_path):
+    from deepstep.training import History
+
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    y = X[:, 0] > 0
+    clf = DNNClassifier(hidden_layer_sizes=np.array([3]), max_iter=5, callbacks=[History()],
+                        random_state=np.random.RandomState(0)).fit(X, y)
+    clf.save(tmp_path / "m.npz")
+    np.testing.assert_array_equal(deepstep.load(tmp_path / "m.npz").predict(X), clf.predict(X))

@@ -23,7 +23,7 @@ from ._validation import check_positive_float, check_positive_int
 from .activations import get_activation
 from .initializers import INITIALIZERS, initialize_parameters_deep
 from .losses import LOSSES
-from .optimizers import GradientDescent
+from .optimizers import Adam, GradientDescent, Momentum, Optimizer
 from .propagation import forward, resolve_activations
 from .training import Callback, CostPrinter, ProgressBar, Trainer
 
@@ -53,10 +53,21 @@ class _BaseDNN(BaseEstimator):
     init : str, default="lecun"
         Weight initialiser: ``"lecun"`` (randn / sqrt(n_prev), the course's
         application) or ``"course"`` (randn * 0.01).
+    solver : {"gd", "momentum", "nesterov", "adam"}, default="gd"
+        The optimiser: plain gradient descent (the course's), momentum
+        (beta 0.9), Nesterov momentum, or Adam (0.9, 0.999, 1e-8).
     learning_rate : float, default=0.0075
-        Gradient descent step size.
+        Step size.
     max_iter : int, default=2500
-        Number of full-batch gradient descent iterations.
+        Number of full-batch iterations.
+    alpha : float, default=0.0
+        L2 regularisation of the weights (not biases), added to the cost as
+        ``(alpha / (2 m)) sum ||W||^2``, scikit-learn's and the course's scaling.
+    clip_norm : float or None, default=None
+        Rescale gradients whose global L2 norm exceeds this value.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted weights instead of
+        re-initialising (the layer sizes must not change).
     random_state : None, int, RandomState or Generator, default=None
         Seed of the initialisation; an int makes ``fit`` reproducible and
         ``random_state=1`` reproduces the course's ``np.random.seed(1)``.
@@ -67,14 +78,17 @@ class _BaseDNN(BaseEstimator):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (2,)
-        The two labels; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The labels; for two classes ``classes_[1]`` is the positive class.
+    loss_ : str
+        ``"binary_cross_entropy"`` or ``"categorical_cross_entropy"``
+        (``"squared_error"`` for the regressor).
     n_features_in_ : int
         Number of features seen in ``fit``.
     parameters_ : dict
         ``"W{l}"`` of shape (n_l, n_{l-1}) and ``"b{l}"`` of shape (n_l, 1).
     layer_sizes_ : list of int
-        ``[n_features_in_, *hidden_layer_sizes, 1]``.
+        ``[n_features_in_, *hidden_layer_sizes, n_outputs]``.
     activations_ : list of str
         The activation of each layer.
     loss_curve_ : list of float
@@ -101,8 +115,12 @@ class _BaseDNN(BaseEstimator):
         hidden_layer_sizes: Sequence[int] = (20, 7, 5),
         activation: str = "relu",
         init: str = "lecun",
+        solver: str = "gd",
         learning_rate: float = 0.0075,
         max_iter: int = 2500,
+        alpha: float = 0.0,
+        clip_norm: float | None = None,
+        warm_start: bool = False,
         random_state: Any = None,
         verbose: bool | int = False,
         callbacks: Sequence[Callback] | None = None,
@@ -110,8 +128,12 @@ class _BaseDNN(BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.init = init
+        self.solver = solver
         self.learning_rate = learning_rate
         self.max_iter = max_iter
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -141,11 +163,15 @@ class _BaseDNN(BaseEstimator):
         dims = [X.shape[1], *hidden, Y.shape[0]]
         activations = [self.activation] * len(hidden) + [loss.output_activation]
         acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
-        parameters = initialize_parameters_deep(dims, self.random_state, init=self.init,
-                                                dtype=X.dtype)
+        if (self.warm_start and hasattr(self, "parameters_") and self.layer_sizes_ == dims
+                and self.parameters_["W1"].dtype == X.dtype):
+            parameters = {k: v.copy() for k, v in self.parameters_.items()}
+        else:
+            parameters = initialize_parameters_deep(dims, self.random_state, init=self.init,
+                                                    dtype=X.dtype)
         weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
-        trainer = Trainer(weights, acts, loss, GradientDescent(learning_rate),
-                          self._callbacks(max_iter))
+        trainer = Trainer(weights, acts, loss, self._optimizer(learning_rate),
+                          self._callbacks(max_iter), alpha=self.alpha)
         history = trainer.fit(X.T, Y, max_iter)
         self.parameters_ = trainer.parameters
         self.layer_sizes_ = dims
@@ -171,8 +197,52 @@ class _BaseDNN(BaseEstimator):
             raise ValueError(f"{func}: unknown init {self.init!r}; expected one of "
                              f"{', '.join(map(repr, INITIALIZERS))}")
         learning_rate = check_positive_float(self.learning_rate, "learning_rate", func=func)
+        check_positive_float(self.alpha, "alpha", func=func, allow_zero=True)
+        if self.clip_norm is not None:
+            check_positive_float(self.clip_norm, "clip_norm", func=func)
+        self._optimizer(learning_rate)  # validates solver
         max_iter = check_positive_int(self.max_iter, "max_iter", func=func)
         return hidden, learning_rate, max_iter
+
+    def _optimizer(self, learning_rate: float) -> Optimizer:
+        clip = self.clip_norm
+        if self.solver == "gd":
+            return GradientDescent(learning_rate, clip_norm=clip)
+        if self.solver in ("momentum", "nesterov"):
+            return Momentum(learning_rate, nesterov=self.solver == "nesterov", clip_norm=clip)
+        if self.solver == "adam":
+            return Adam(learning_rate, clip_norm=clip)
+        raise ValueError(f"{type(self).__name__}: unknown solver {self.solver!r}; expected "
+                         "'gd', 'momentum', 'nesterov' or 'adam'")
+
+    def summary(self, file: Any = None) -> None:
+        """Print a table of the layers: units, activation, weight shapes, parameter counts.
+
+        Parameters
+        ----------
+        file : file-like, optional
+            Where to print (default: standard output).
+        """
+        check_is_fitted(self, "parameters_")
+        rows = [("layer", "units", "activation", "W shape", "b shape", "parameters")]
+        rows.append(("0 (input)", str(self.layer_sizes_[0]), "", "", "", "0"))
+        total = 0
+        for l in range(1, len(self.layer_sizes_)):
+            W, b = self.parameters_[f"W{l}"], self.parameters_[f"b{l}"]
+            total += W.size + b.size
+            rows.append((str(l), str(W.shape[0]), self.activations_[l - 1], str(W.shape),
+                         str(b.shape), f"{W.size + b.size:,}"))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        line = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        out = [f"{type(self).__name__}: loss {self.loss_}, dtype {self.parameters_['W1'].dtype}",
+               line]
+        for i, r in enumerate(rows):
+            out.append("  ".join(c.ljust(w) if j < 3 else c.rjust(w)
+                                 for j, (c, w) in enumerate(zip(r, widths, strict=True))))
+            if i == 0:
+                out.append(line)
+        out += [line, f"total parameters: {total:,}"]
+        print("\n".join(out), file=file)
 
     def _callbacks(self, max_iter: int) -> list[Callback]:
         callbacks: list[Callback] = list(self.callbacks or [])

@@ -315,7 +315,7 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> None:
         "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
                                                  for c in classes],
         "params": {k: v for k, v in model.get_params().items()
-                   if isinstance(v, (str, int, float, bool, type(None), list, tuple))},
+                   if k != "callbacks" and _jsonable(v)},
         "n_iter": int(model.n_iter_),
         "loss": getattr(model, "loss_", None),
         "multilabel": bool(getattr(model, "_multilabel", False)),
@@ -324,6 +324,14 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> None:
         "metadata": dict(getattr(model, "metadata_", {}) or {}),
     }
     save_arrays(path, config, dict(model.parameters_))
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def load(path: str | os.PathLike[str]) -> Any:
