@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
+from deepstep import steps
 from deepstep.initializers import initialize_parameters_deep
 from deepstep.losses import LOSSES
 from deepstep.optimizers import GradientDescent
 from deepstep.propagation import resolve_activations
-from deepstep.training import Callback, CostPrinter, ProgressBar, Trainer
+from deepstep.training import Callback, CostPrinter, EarlyStopping, ProgressBar, Trainer
 
 
 def _trainer(callbacks=()):
@@ -171,3 +172,105 @@ def test_divergence_keeps_the_last_finite_parameters(gram):
     r.fit(X, Y, k - 1)
     for key, value in r.parameters.items():
         np.testing.assert_allclose(t.parameters[key], value, rtol=1e-6)
+
+
+# ----------------------------------------------- mini-batches, weights, validation, stopping
+
+
+
+
+
+def test_minibatches_without_shuffle_equal_the_course_steps_by_hand():
+    X, Y, p = _wide_problem(n_x=5, m=10)
+
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                GradientDescent(0.05))
+    t.fit(X, Y, 2, batch_size=4, shuffle=False)
+    params = {k: v.copy() for k, v in p.items()}
+    for _ in range(2):
+        for start in (0, 4, 8):
+            Xb, Yb = X[:, start:start + 4], Y[:, start:start + 4]
+            AL, caches = steps.L_model_forward(Xb, params)
+            grads = steps.L_model_backward(AL, Yb, caches)
+            params = steps.update_parameters(params, grads, 0.05)
+    for key, value in params.items():
+        np.testing.assert_allclose(t.parameters[key], value, rtol=1e-12, atol=1e-15)
+
+
+def test_shuffled_minibatches_are_reproducible_and_batch_hooks_run():
+    X, Y, p = _wide_problem(n_x=5, m=10)
+    results, counts = [], []
+
+    class Count(Callback):
+        n = 0
+
+        def on_batch_end(self, batch, logs=None):
+            Count.n += 1
+
+    for _ in range(2):
+        Count.n = 0
+        weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+        t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                    GradientDescent(0.05), [Count()])
+        t.fit(X, Y, 3, batch_size=3, rng=np.random.default_rng(0))
+        results.append(t.parameters["W1"].copy())
+        counts.append(Count.n)
+    np.testing.assert_array_equal(results[0], results[1])
+    assert counts == [12, 12]  # 4 batches of <= 3 examples, 3 epochs
+
+
+def test_integer_sample_weights_equal_duplicated_examples():
+    X, Y, p = _wide_problem(n_x=4, m=8)
+    w = np.array([1.0, 2, 1, 3, 1, 1, 2, 1])
+    rep = np.repeat(np.arange(8), w.astype(int))
+    _, costs1 = _run(X, Y, p, gram=False, epochs=20)
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    tw = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                 GradientDescent(0.05))
+    hw = tw.fit(X, Y, 20, sample_weight=w)
+    _, costs_dup = _run(X[:, rep], Y[:, rep], p, gram=False, epochs=20)
+    np.testing.assert_allclose(hw.history["loss"], costs_dup, rtol=1e-12)
+    assert not np.allclose(costs1, costs_dup)
+
+
+def test_validation_loss_and_metrics_are_logged():
+    X, Y, p = _wide_problem(n_x=5, m=30)
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                GradientDescent(0.1))
+    acc = {"accuracy": lambda AL, Yt: np.mean((AL > 0.5) == Yt)}
+    h = t.fit(X[:, :20], Y[:, :20], 5, validation_data=(X[:, 20:], Y[:, 20:]), metrics=acc)
+    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    AL, _ = steps.L_model_forward(X[:, 20:], t.parameters)
+    assert h.history["val_loss"][-1] == pytest.approx(steps.compute_cost(AL, Y[:, 20:]))
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    X, Y, p = _wide_problem(n_x=5, m=30)
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    seen = {}
+
+    class Keep(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch] = {k: v.copy() for k, v in self.trainer.parameters.items()}
+
+    stop = EarlyStopping(monitor="val_loss", patience=3)
+    t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                GradientDescent(3.0), [Keep(), stop])
+    # validation labels opposite to training labels: val_loss rises as training succeeds
+    h = t.fit(X[:, :20], Y[:, :20], 200, validation_data=(X[:, 20:], 1 - Y[:, 20:]))
+    assert stop.stopped_epoch is not None and t.epoch == stop.stopped_epoch + 1 < 200
+    assert stop.stopped_epoch - stop.best_epoch == 3
+    assert min(h.history["val_loss"]) == stop.best
+    for key, value in seen[stop.best_epoch].items():
+        np.testing.assert_array_equal(t.parameters[key], value)
+
+
+def test_early_stopping_needs_the_monitored_value():
+    X, Y, p = _wide_problem(n_x=5, m=30)
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
+                GradientDescent(0.1), [EarlyStopping()])
+    with pytest.raises(ValueError, match="give validation data or monitor 'loss'"):
+        t.fit(X, Y, 3)

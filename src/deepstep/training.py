@@ -45,7 +45,15 @@ from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
 from .propagation import backward, forward
 
-__all__ = ["Callback", "CostPrinter", "DivergenceWarning", "History", "ProgressBar", "Trainer"]
+__all__ = [
+    "Callback",
+    "CostPrinter",
+    "DivergenceWarning",
+    "EarlyStopping",
+    "History",
+    "ProgressBar",
+    "Trainer",
+]
 
 
 class DivergenceWarning(UserWarning):
@@ -100,6 +108,26 @@ class Callback:
             The epoch, counted from 0.
         logs : dict of str to float, optional
             At the end of an epoch, ``logs["loss"]`` is its cost.
+        """
+
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        """Called before each mini-batch update (every iteration when full-batch).
+
+        Parameters
+        ----------
+        batch : int
+            Index of the batch within the epoch.
+        logs : dict of str to float, optional
+        """
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """Called after each mini-batch update with ``logs["loss"]``, the batch's cost.
+
+        Parameters
+        ----------
+        batch : int
+            Index of the batch within the epoch.
+        logs : dict of str to float, optional
         """
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
@@ -231,6 +259,84 @@ class ProgressBar(Callback):
             self._bar = None
 
 
+class EarlyStopping(Callback):
+    """Stop when a monitored value has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : str, default="val_loss"
+        Key of the epoch logs to watch (lower is better).
+    patience : int, default=10
+        Epochs without improvement before stopping.
+    min_delta : float, default=0.0
+        An improvement must lower the best value by more than this.
+    restore_best_weights : bool, default=True
+        On stopping (or at the end of training), put back the weights of the
+        best epoch.
+
+    Attributes
+    ----------
+    best : float
+    best_epoch : int
+    stopped_epoch : int or None
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
+                 restore_best_weights: bool = True) -> None:
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best_weights = restore_best_weights
+        self.best = np.inf
+        self.best_epoch = -1
+        self.stopped_epoch: int | None = None
+        self._best_weights: dict[str, Array] | None = None
+        self._wait = 0
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Reset the state.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+        """
+        self.best, self.best_epoch, self.stopped_epoch = np.inf, -1, None
+        self._best_weights, self._wait = None, 0
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Record an improvement or count one more epoch without.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict of str to float, optional
+        """
+        if not logs or self.monitor not in logs:
+            raise ValueError(f"EarlyStopping: {self.monitor!r} is not among the logged values "
+                             f"{sorted(logs or {})}; give validation data or monitor 'loss'")
+        value = logs[self.monitor]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self._wait = value, epoch, 0
+            if self.restore_best_weights:
+                self._best_weights = {k: v.copy() for k, v in self.trainer.parameters.items()}
+            return
+        self._wait += 1
+        if self._wait >= self.patience:
+            self.stopped_epoch = epoch
+            self.trainer.stop_training = True
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """Restore the best weights if asked to.
+
+        Parameters
+        ----------
+        logs : dict of str to float, optional
+        """
+        if self.restore_best_weights and self._best_weights is not None:
+            for key, value in self.trainer.parameters.items():
+                np.copyto(value, self._best_weights[key])
+
+
 class Trainer:
     """Runs the training loop over a network's weights, in place.
 
@@ -302,8 +408,20 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
-    def fit(self, X: Array, Y: Array, epochs: int) -> History:
-        """Run ``epochs`` iterations of full-batch training on (X, Y).
+    def fit(
+        self,
+        X: Array,
+        Y: Array,
+        epochs: int,
+        *,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        rng: Any = None,
+        sample_weight: Array | None = None,
+        validation_data: tuple[Array, Array] | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> History:
+        """Run ``epochs`` epochs of training on (X, Y).
 
         Parameters
         ----------
@@ -312,18 +430,36 @@ class Trainer:
         Y : ndarray of shape (n_y, m)
             Targets, in the weights' dtype.
         epochs : int
-            Number of iterations to run.
+            Number of passes over the data (iterations, when full-batch).
+        batch_size : int or None, default=None
+            Examples per update; None (or >= m) is full-batch gradient descent.
+        shuffle : bool, default=True
+            Reshuffle the examples before each epoch of mini-batches.
+        rng : numpy.random.Generator or RandomState, optional
+            Source of the shuffling (required when shuffling mini-batches).
+        sample_weight : ndarray of shape (m,), optional
+            Per-example weights: the cost is their weighted mean.
+        validation_data : (X_val, Y_val), optional
+            Evaluated after every epoch as ``logs["val_loss"]`` (no update).
+        metrics : dict of name to callable (AL, Y) -> float, optional
+            Extra values logged per epoch on the training data (and as
+            ``val_<name>`` on the validation data).
 
         Returns
         -------
         History
         """
+        m = X.shape[1]
+        if batch_size is not None and batch_size >= m:
+            batch_size = None
+        if batch_size is not None and shuffle and rng is None:
+            raise ValueError("Trainer.fit: shuffling mini-batches needs an explicit rng")
         for cb in self.callbacks:
             cb.set_trainer(self)
         self.stop_training = False
         self._saved = None
         self._call("on_train_begin", {})
-        if self._use_gram(X, epochs):
+        if batch_size is None and self._use_gram(X, epochs):
             self._gram = _GramState(X, self.weights[0][0])
             flat_params = [p for pair in self.weights for p in pair][1:]  # all but W1
             step = self._gram_step
@@ -337,7 +473,13 @@ class Trainer:
                 # Overflow inside a diverging step is reported once, below, as a
                 # DivergenceWarning naming the iteration, not as NumPy noise.
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    cost = step(X, Y, flat_params)
+                    if batch_size is None:
+                        self._call("on_batch_begin", 0, {})
+                        cost = step(X, Y, flat_params, sample_weight)
+                        self._call("on_batch_end", 0, {"loss": float(cost)})
+                    else:
+                        cost = self._minibatch_epoch(X, Y, flat_params, batch_size, shuffle,
+                                                     rng, sample_weight)
                 if not np.isfinite(cost):
                     self._restore()
                     self.diverged_at = epoch
@@ -348,7 +490,10 @@ class Trainer:
                         DivergenceWarning, stacklevel=2)
                     break
                 self.epoch = epoch + 1
-                self._call("on_epoch_end", epoch, {"loss": float(cost)})
+                logs = {"loss": float(cost)}
+                if metrics or validation_data is not None:
+                    logs.update(self.evaluate(X, Y, validation_data, metrics, sample_weight))
+                self._call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
         finally:
@@ -357,6 +502,56 @@ class Trainer:
                 self._gram = None
         self._call("on_train_end", {})
         return self.history
+
+    def _minibatch_epoch(self, X: Array, Y: Array, flat_params: list[Array], batch_size: int,
+                         shuffle: bool, rng: Any, sample_weight: Array | None) -> float:
+        """One pass over shuffled mini-batches; returns the mean of the batch costs."""
+        m = X.shape[1]
+        order = rng.permutation(m) if shuffle else np.arange(m)
+        total = 0.0
+        for batch, start in enumerate(range(0, m, batch_size)):
+            idx = order[start:start + batch_size]
+            self._call("on_batch_begin", batch, {})
+            w = None if sample_weight is None else sample_weight[idx]
+            cost = self.step(X[:, idx], Y[:, idx], flat_params, w)
+            self._call("on_batch_end", batch, {"loss": float(cost)})
+            if not np.isfinite(cost):
+                return float(cost)
+            total += float(cost) * len(idx)
+        return total / m
+
+    def evaluate(self, X: Array, Y: Array, validation_data: tuple[Array, Array] | None,
+                 metrics: dict[str, Any] | None, sample_weight: Array | None = None
+                 ) -> dict[str, float]:
+        """Metrics on the training data and loss and metrics on validation data, no update.
+
+        Parameters
+        ----------
+        X, Y : ndarray
+            Training data (only used for ``metrics``).
+        validation_data : (X_val, Y_val) or None
+        metrics : dict of name to callable (AL, Y) -> float, or None
+        sample_weight : ndarray of shape (m,), optional
+
+        Returns
+        -------
+        dict of str to float
+        """
+        weights = self.parameters
+        pairs = [(weights[f"W{l}"], weights[f"b{l}"]) for l in range(1, len(self.weights) + 1)]
+        out: dict[str, float] = {}
+        if metrics:
+            AL, _ = forward(X, pairs, self.activations)
+            for name, fn in metrics.items():
+                out[name] = float(fn(AL, Y))
+        if validation_data is not None:
+            Xv, Yv = validation_data
+            AL, _ = forward(Xv, pairs, self.activations)
+            out["val_loss"] = float(self.loss.cost(AL, Yv)
+                                    + l2_penalty(pairs, self.alpha, Xv.shape[1]))
+            for name, fn in (metrics or {}).items():
+                out[f"val_{name}"] = float(fn(AL, Yv))
+        return out
 
     def _checkpoint(self, cost: np.floating, state: list[Array]) -> bool:
         """Before an update: False if the cost is not finite, else remember ``state``.
@@ -398,18 +593,19 @@ class Trainer:
         gram = n_x * m * m + 2 * n1 * n_x * m + epochs * n1 * m * m
         return exact and n_x > m and gram < plain
 
-    def _gram_step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
+    def _gram_step(self, X: Array, Y: Array, flat_params: list[Array],
+                   sample_weight: Array | None = None) -> np.floating:
         """One iteration of the Gram-matrix path; same result as :meth:`step`."""
         state = self._gram
         assert state is not None
         b1 = self.weights[0][1]
         Z1 = state.P + b1
         AL, caches = forward(X, self.weights, self.activations, Z1=Z1)
-        cost = self.loss.cost(AL, Y)
+        cost = self.loss.cost(AL, Y, sample_weight)
         if not self._checkpoint(cost, [*flat_params, state.P, state.S]):
             return cost
-        grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
-                         need_dA0=False, need_dW1=False)
+        grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches,
+                         self.activations, need_dA0=False, need_dW1=False)
         flat_grads = [grads["db1"]]
         for l in range(2, len(self.weights) + 1):
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
@@ -417,7 +613,8 @@ class Trainer:
         state.advance(grads["dZ1"], self.optimizer.learning_rate)  # type: ignore[attr-defined]
         return cost
 
-    def step(self, X: Array, Y: Array, flat_params: list[Array]) -> np.floating:
+    def step(self, X: Array, Y: Array, flat_params: list[Array],
+             sample_weight: Array | None = None) -> np.floating:
         """One iteration: forward, cost, backward, update.
 
         Parameters
@@ -426,6 +623,7 @@ class Trainer:
         Y : ndarray of shape (n_y, m)
         flat_params : list of ndarray
             ``[W1, b1, W2, b2, ...]``, updated in place.
+        sample_weight : ndarray of shape (m,), optional
 
         Returns
         -------
@@ -434,10 +632,10 @@ class Trainer:
         """
         AL, caches = forward(X, self.weights, self.activations)
         m = X.shape[1]
-        cost = self.loss.cost(AL, Y) + l2_penalty(self.weights, self.alpha, m)
+        cost = self.loss.cost(AL, Y, sample_weight) + l2_penalty(self.weights, self.alpha, m)
         if not self._checkpoint(cost, flat_params):
             return cost
-        grads = backward(self.loss.output_delta(AL, Y), caches, self.activations,
+        grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches, self.activations,
                          need_dA0=False)
         flat_grads = []
         for l, (W, _) in enumerate(self.weights, start=1):
