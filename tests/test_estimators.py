@@ -146,3 +146,60 @@ def test_bad_solver_and_alpha():
         _clf(solver="sgdd").fit(X, y)
     with pytest.raises(ValueError, match="alpha must be a finite number >= 0"):
         _clf(alpha=-1.0).fit(X, y)
+
+
+# ----------------------------------------------------------- training control in the estimators
+
+
+@pytest.mark.parametrize("n_features", [5, 300])  # 300 > m: fit takes the Gram path
+def test_partial_fit_n_times_equals_fit_for_n_epochs(n_features):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, n_features))
+    y = (X[:, 0] > 0).astype(int)
+    full = _clf(max_iter=25, learning_rate=0.05).fit(X, y)
+    inc = _clf(max_iter=25, learning_rate=0.05)
+    for _ in range(25):
+        inc.partial_fit(X, y, classes=[0, 1])
+    assert inc.n_iter_ == 25
+    np.testing.assert_allclose(inc.loss_curve_, full.loss_curve_, rtol=1e-9)
+    for k in full.parameters_:
+        np.testing.assert_allclose(inc.parameters_[k], full.parameters_[k], rtol=1e-9,
+                                   atol=1e-12)
+
+
+def test_partial_fit_needs_classes_first():
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="pass classes"):
+        _clf().partial_fit(X, y)
+
+
+def test_minibatch_adam_with_early_stopping_and_history():
+    X, y = _blobs(n=400)
+    clf = _clf(solver="adam", learning_rate=0.01, batch_size=32, max_iter=500,
+               early_stopping=True, patience=5, random_state=0).fit(X, y)
+    h = clf.history_.history
+    assert clf.n_iter_ < 500 and len(h["loss"]) == clf.n_iter_
+    assert set(h) == {"loss", "val_loss", "accuracy", "val_accuracy"}
+    assert clf.validation_scores_ == h["val_loss"]
+    assert clf.score(X, y) > 0.9
+
+
+def test_validation_data_is_logged():
+    X, y = _blobs(n=200)
+    clf = _clf(max_iter=30).fit(X[:150], y[:150], validation_data=(X[150:], y[150:]))
+    assert len(clf.history_.history["val_loss"]) == 30
+    assert clf.history_.history["val_accuracy"][-1] == pytest.approx(
+        clf.score(X[150:], y[150:]))
+
+
+def test_sample_weight_and_class_weight():
+    X, y = _blobs()
+    w = np.where(y == 1, 3.0, 1.0)
+    a = _clf().fit(X, y, sample_weight=w)
+    b = _clf(class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-12)
+    _clf(class_weight="balanced").fit(X, y)
+    with pytest.raises(ValueError, match=r"(non-zero|must not all be zero)"):
+        _clf().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError):
+        _clf().fit(X, y, sample_weight=-w)

@@ -16,16 +16,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._validation import check_positive_float, check_positive_int
 from .activations import get_activation
-from .initializers import INITIALIZERS, initialize_parameters_deep
+from .initializers import INITIALIZERS, check_random_state, initialize_parameters_deep
 from .losses import LOSSES
 from .optimizers import Adam, GradientDescent, Momentum, Optimizer
 from .propagation import forward, resolve_activations
-from .training import Callback, CostPrinter, ProgressBar, Trainer
+from .training import Callback, CostPrinter, EarlyStopping, ProgressBar, Trainer
 
 __all__ = ["DNNClassifier", "DNNRegressor"]
 
@@ -65,6 +71,19 @@ class _BaseDNN(BaseEstimator):
         ``(alpha / (2 m)) sum ||W||^2``, scikit-learn's and the course's scaling.
     clip_norm : float or None, default=None
         Rescale gradients whose global L2 norm exceeds this value.
+    batch_size : int or None, default=None
+        Examples per update; None is full-batch gradient descent (the course's).
+    shuffle : bool, default=True
+        Reshuffle the examples before each epoch of mini-batches.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (or use
+        ``validation_data`` given to ``fit``) and stop when its loss has not
+        improved by more than ``min_delta`` for ``patience`` epochs.
+    validation_fraction : float, default=0.1
+    patience : int, default=10
+    min_delta : float, default=0.0
+    restore_best_weights : bool, default=True
+        With early stopping, end with the weights of the best validation epoch.
     warm_start : bool, default=False
         When True, ``fit`` continues from the fitted weights instead of
         re-initialising (the layer sizes must not change).
@@ -120,6 +139,13 @@ class _BaseDNN(BaseEstimator):
         max_iter: int = 2500,
         alpha: float = 0.0,
         clip_norm: float | None = None,
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = True,
         warm_start: bool = False,
         random_state: Any = None,
         verbose: bool | int = False,
@@ -133,6 +159,13 @@ class _BaseDNN(BaseEstimator):
         self.max_iter = max_iter
         self.alpha = alpha
         self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best_weights = restore_best_weights
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -140,8 +173,9 @@ class _BaseDNN(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> DNNClassifier:
-        """Train the network on (X, y) by full-batch gradient descent.
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None) -> _BaseDNN:
+        """Train the network on (X, y).
 
         Parameters
         ----------
@@ -150,37 +184,101 @@ class _BaseDNN(BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels of any type (or a 0/1 indicator matrix, multi-label)
             for the classifier; real targets for the regressor.
+        sample_weight : array-like of shape (n_samples,), optional
+            Per-example weights; the cost is their weighted mean (multiplied
+            by ``class_weight`` for the classifier).
+        validation_data : (X_val, y_val), optional
+            Evaluated after every epoch (``history_.history["val_loss"]``); used
+            by early stopping instead of a split of the training data.
 
         Returns
         -------
         self : estimator
         """
+        return self._fit(X, y, sample_weight, validation_data, partial=False)
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any, partial: bool,
+             classes: Any = None) -> _BaseDNN:
         hidden, learning_rate, max_iter = self._check_params()
+        continuing = partial and hasattr(self, "_trainer")
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
-                             y_numeric=isinstance(self, RegressorMixin))
-        Y, loss_name = self._encode_targets(y, X.dtype)
+                             y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
+        if continuing:
+            X = X.astype(self.parameters_["W1"].dtype, copy=False)
+        Y, loss_name = self._encode_targets(y, X.dtype, classes if not continuing
+                                            else getattr(self, "classes_", None))
+        weights_m = self._sample_weights(sample_weight, X, y)
+        rng = check_random_state(self.random_state)
+        validation = None
+        if validation_data is not None:
+            Xv, yv = validation_data
+            Xv = validate_data(self, Xv, reset=False, dtype=[np.float64, np.float32])
+            Yv, _ = self._encode_targets(np.asarray(yv), X.dtype, getattr(self, "classes_", None),
+                                         store=False)
+            validation = (Xv.astype(X.dtype, copy=False).T, Yv)
+        elif self.early_stopping and not partial:
+            n_val = max(1, round(self.validation_fraction * X.shape[0]))
+            if n_val >= X.shape[0]:
+                raise ValueError(f"{type(self).__name__}: validation_fraction="
+                                 f"{self.validation_fraction} leaves no training data")
+            order = rng.permutation(X.shape[0])
+            val, train = order[:n_val], np.sort(order[n_val:])
+            validation = (X[val].T, Y[:, val])
+            X, Y = X[train], Y[:, train]
+            weights_m = None if weights_m is None else weights_m[train]
         loss = LOSSES[loss_name]
-        dims = [X.shape[1], *hidden, Y.shape[0]]
-        activations = [self.activation] * len(hidden) + [loss.output_activation]
-        acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
-        if (self.warm_start and hasattr(self, "parameters_") and self.layer_sizes_ == dims
-                and self.parameters_["W1"].dtype == X.dtype):
-            parameters = {k: v.copy() for k, v in self.parameters_.items()}
+        if continuing:
+            trainer = self._trainer
+            epochs, callbacks = 1, []
         else:
-            parameters = initialize_parameters_deep(dims, self.random_state, init=self.init,
-                                                    dtype=X.dtype)
-        weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
-        trainer = Trainer(weights, acts, loss, self._optimizer(learning_rate),
-                          self._callbacks(max_iter), alpha=self.alpha)
-        history = trainer.fit(X.T, Y, max_iter)
+            dims = [X.shape[1], *hidden, Y.shape[0]]
+            activations = [self.activation] * len(hidden) + [loss.output_activation]
+            acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
+            if (self.warm_start and hasattr(self, "parameters_") and self.layer_sizes_ == dims
+                    and self.parameters_["W1"].dtype == X.dtype):
+                parameters = {k: v.copy() for k, v in self.parameters_.items()}
+            else:
+                parameters = initialize_parameters_deep(dims, rng, init=self.init,
+                                                        dtype=X.dtype)
+            weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
+            epochs = 1 if partial else max_iter
+            callbacks = self._callbacks(epochs)
+            if self.early_stopping and validation is not None and not partial:
+                callbacks.append(EarlyStopping("val_loss", self.patience, self.min_delta,
+                                               self.restore_best_weights))
+            trainer = Trainer(weights, acts, loss, self._optimizer(learning_rate), callbacks,
+                              alpha=self.alpha)
+            self.layer_sizes_ = dims
+            self.activations_ = activations
+            self.loss_ = loss_name
+            self.loss_curve_ = []
+            self.validation_scores_ = []
+            self.n_iter_ = 0
+            self.history_ = trainer.history
+        trainer.callbacks = [trainer.history, *callbacks]
+        trainer.fit(X.T, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
+                    sample_weight=weights_m, validation_data=validation,
+                    metrics=self._metrics() if validation is not None else None)
+        self._trainer = trainer
         self.parameters_ = trainer.parameters
-        self.layer_sizes_ = dims
-        self.activations_ = activations
-        self.loss_ = loss_name
-        self.loss_curve_ = list(history.history.get("loss", []))
+        self.loss_curve_ = list(trainer.history.history.get("loss", []))
+        self.validation_scores_ = list(trainer.history.history.get("val_loss", []))
         self.n_iter_ = trainer.epoch
-        self.history_ = history
         return self
+
+    def _sample_weights(self, sample_weight: Any, X: Array, y: Any) -> Array | None:
+        class_weight = getattr(self, "class_weight", None)
+        if sample_weight is None and class_weight is None:
+            return None
+        w = _check_sample_weight(sample_weight, X, dtype=X.dtype, ensure_non_negative=True)
+        if class_weight is not None:
+            w = w * compute_sample_weight(class_weight, y).astype(X.dtype)
+        if not np.sum(w) > 0:
+            raise ValueError(f"{type(self).__name__}.fit: sample weights must not all be zero")
+        return w
+
+    def _metrics(self) -> dict[str, Any] | None:
+        return None
 
     def _check_params(self) -> tuple[list[int], float, int]:
         func = "DNNClassifier"
@@ -201,6 +299,14 @@ class _BaseDNN(BaseEstimator):
         if self.clip_norm is not None:
             check_positive_float(self.clip_norm, "clip_norm", func=func)
         self._optimizer(learning_rate)  # validates solver
+        if self.batch_size is not None:
+            check_positive_int(self.batch_size, "batch_size", func=func)
+        check_positive_int(self.patience, "patience", func=func)
+        check_positive_float(self.min_delta, "min_delta", func=func, allow_zero=True)
+        fraction = check_positive_float(self.validation_fraction, "validation_fraction",
+                                        func=func)
+        if fraction >= 1:
+            raise ValueError(f"{func}: validation_fraction must be in (0, 1), got {fraction}")
         max_iter = check_positive_int(self.max_iter, "max_iter", func=func)
         return hidden, learning_rate, max_iter
 
@@ -291,27 +397,85 @@ class _BaseDNN(BaseEstimator):
 
 
 class DNNClassifier(ClassifierMixin, _BaseDNN):
-    __doc__ = _BaseDNN.__doc__
+    __doc__ = _BaseDNN.__doc__ + """
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the cost (multiplying any ``sample_weight``).
+    """
 
-    def _encode_targets(self, y: Any, dtype: Any) -> tuple[Array, str]:
+    def __init__(self, hidden_layer_sizes: Sequence[int] = (20, 7, 5),
+                 activation: str = "relu", init: str = "lecun", solver: str = "gd",
+                 learning_rate: float = 0.0075, max_iter: int = 2500, alpha: float = 0.0,
+                 clip_norm: float | None = None, batch_size: int | None = None,
+                 shuffle: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
+                 restore_best_weights: bool = True, warm_start: bool = False,
+                 class_weight: Any = None, random_state: Any = None,
+                 verbose: bool | int = False,
+                 callbacks: Sequence[Callback] | None = None) -> None:
+        super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
+                         alpha, clip_norm, batch_size, shuffle, early_stopping,
+                         validation_fraction, patience, min_delta, restore_best_weights,
+                         warm_start, random_state, verbose, callbacks)
+        self.class_weight = class_weight
+
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None,
+                    sample_weight: ArrayLike | None = None) -> DNNClassifier:
+        """One more epoch of training on (X, y), keeping the weights and optimiser state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like, optional
+            All the classes, required on the first call (as in scikit-learn).
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self : DNNClassifier
+        """
+        if classes is None and not hasattr(self, "_trainer"):
+            raise ValueError("DNNClassifier.partial_fit: pass classes=... on the first call")
+        self._fit(X, y, sample_weight, None, partial=True, classes=classes)
+        return self
+
+    def _metrics(self) -> dict[str, Any]:
+        if getattr(self, "_multilabel", False):
+            return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
+        if self.layer_sizes_[-1] == 1:
+            return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
+        return {"accuracy": lambda AL, Y: float(np.mean(AL.argmax(0) == Y.argmax(0)))}
+
+    def _encode_targets(self, y: Any, dtype: Any, classes: Any = None,
+                        store: bool = True) -> tuple[Array, str]:
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if y.ndim == 2:
             if type_of_target(y) != "multilabel-indicator":
                 raise ValueError("DNNClassifier.fit: a 2-D y must be a 0/1 indicator matrix "
                                  f"(multi-label), got {type_of_target(y)} targets")
-            self.classes_ = np.arange(y.shape[1])
-            self._multilabel = True
+            if store:
+                self.classes_ = np.arange(y.shape[1])
+                self._multilabel = True
             return np.asarray(y, dtype=dtype).T.copy(), "binary_cross_entropy"
         check_classification_targets(y)
-        classes, idx = np.unique(y, return_inverse=True)
+        if classes is not None:
+            classes = np.unique(classes)
+            unseen = np.setdiff1d(np.unique(y), classes)
+            if len(unseen):
+                raise ValueError(f"DNNClassifier: y holds labels not in classes: "
+                                 f"{unseen[:5].tolist()}")
+            idx = np.searchsorted(classes, y)
+        else:
+            classes, idx = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
                 f"DNNClassifier.fit: y must contain at least 2 classes, got 1 class: "
                 f"{classes[0]!r}"
             )
-        self.classes_ = classes
-        self._multilabel = False
+        if store:
+            self.classes_ = classes
+            self._multilabel = False
         if len(classes) == 2:
             return idx.reshape(1, -1).astype(dtype), "binary_cross_entropy"
         Y = np.zeros((len(classes), len(idx)), dtype=dtype)
@@ -378,11 +542,31 @@ class DNNRegressor(RegressorMixin, _BaseDNN):
         tags.target_tags.multi_output = True  # y of shape (n_samples, n_outputs) is native
         return tags
 
-    def _encode_targets(self, y: Any, dtype: Any) -> tuple[Array, str]:
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> DNNRegressor:
+        """One more epoch of training on (X, y), keeping the weights and optimiser state.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        self : DNNRegressor
+        """
+        self._fit(X, y, sample_weight, None, partial=True)
+        return self
+
+    def _encode_targets(self, y: Any, dtype: Any, classes: Any = None,
+                        store: bool = True) -> tuple[Array, str]:
         Y = np.asarray(y, dtype=dtype)
-        self._single_output = Y.ndim == 1
+        single = Y.ndim == 1
         Y = Y.reshape(len(Y), -1).T.copy()
-        self.n_outputs_ = Y.shape[0]
+        if store:
+            self._single_output = single
+            self.n_outputs_ = Y.shape[0]
         return Y, "squared_error"
 
     def predict(self, X: ArrayLike) -> Array:
