@@ -203,3 +203,28 @@ def test_sample_weight_and_class_weight():
         _clf().fit(X, y, sample_weight=np.zeros(len(y)))
     with pytest.raises(ValueError):
         _clf().fit(X, y, sample_weight=-w)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "step", "exponential", "inverse_time",
+                                      "plateau"])
+def test_learning_rate_schedules(schedule):
+    X, y = _blobs()
+    clf = _clf(learning_rate_schedule=schedule, max_iter=150).fit(X, y)
+    lr = clf._trainer.optimizer.learning_rate
+    expected = {"constant": 0.5, "step": 0.5 * 0.5, "exponential": 0.5 * 0.99 ** 149,
+                "inverse_time": 0.5 / (1 + 0.01 * 149)}
+    if schedule in expected:
+        assert lr == pytest.approx(expected[schedule])
+    else:
+        assert lr <= 0.5
+    assert clf.score(X, y) > 0.85
+
+
+def test_activation_per_layer():
+    X, y = _blobs()
+    clf = _clf(hidden_layer_sizes=(6, 4), activation=["tanh", "leaky_relu"]).fit(X, y)
+    assert clf.activations_ == ["tanh", "leaky_relu", "sigmoid"]
+    with pytest.raises(ValueError, match="one per hidden layer"):
+        _clf(hidden_layer_sizes=(6, 4), activation=["tanh"]).fit(X, y)
+    with pytest.raises(ValueError, match="unknown learning_rate_schedule"):
+        _clf(learning_rate_schedule="cosine").fit(X, y)

@@ -29,9 +29,17 @@ from ._validation import check_positive_float, check_positive_int
 from .activations import get_activation
 from .initializers import INITIALIZERS, check_random_state, initialize_parameters_deep
 from .losses import LOSSES
-from .optimizers import Adam, GradientDescent, Momentum, Optimizer
+from .optimizers import SCHEDULES, Adam, GradientDescent, Momentum, Optimizer
 from .propagation import forward, resolve_activations
-from .training import Callback, CostPrinter, EarlyStopping, ProgressBar, Trainer
+from .training import (
+    Callback,
+    CostPrinter,
+    EarlyStopping,
+    LearningRateScheduler,
+    ProgressBar,
+    ReduceLROnPlateau,
+    Trainer,
+)
 
 __all__ = ["DNNClassifier", "DNNRegressor"]
 
@@ -54,8 +62,9 @@ class _BaseDNN(BaseEstimator):
     ----------
     hidden_layer_sizes : sequence of int, default=(20, 7, 5)
         Units of each hidden layer (the course's deep model by default).
-    activation : str, default="relu"
-        Activation of the hidden layers.
+    activation : str or sequence of str, default="relu"
+        Activation of the hidden layers ("relu", "leaky_relu", "tanh",
+        "sigmoid", "identity"), or one name per hidden layer.
     init : str, default="lecun"
         Weight initialiser: ``"lecun"`` (randn / sqrt(n_prev), the course's
         application) or ``"course"`` (randn * 0.01).
@@ -64,6 +73,10 @@ class _BaseDNN(BaseEstimator):
         (beta 0.9), Nesterov momentum, or Adam (0.9, 0.999, 1e-8).
     learning_rate : float, default=0.0075
         Step size.
+    learning_rate_schedule : {"constant", "step", "exponential", "inverse_time", "plateau"}
+        How the step size changes per epoch (default "constant"): halved every
+        100 epochs, times 0.99 per epoch, divided by (1 + 0.01 epoch), or
+        halved when the training loss stalls for 10 epochs.
     max_iter : int, default=2500
         Number of full-batch iterations.
     alpha : float, default=0.0
@@ -139,6 +152,7 @@ class _BaseDNN(BaseEstimator):
         max_iter: int = 2500,
         alpha: float = 0.0,
         clip_norm: float | None = None,
+        learning_rate_schedule: str = "constant",
         batch_size: int | None = None,
         shuffle: bool = True,
         early_stopping: bool = False,
@@ -159,6 +173,7 @@ class _BaseDNN(BaseEstimator):
         self.max_iter = max_iter
         self.alpha = alpha
         self.clip_norm = clip_norm
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.early_stopping = early_stopping
@@ -232,7 +247,9 @@ class _BaseDNN(BaseEstimator):
             epochs, callbacks = 1, []
         else:
             dims = [X.shape[1], *hidden, Y.shape[0]]
-            activations = [self.activation] * len(hidden) + [loss.output_activation]
+            hidden_acts = ([self.activation] * len(hidden) if isinstance(self.activation, str)
+                           else list(self.activation))
+            activations = [*hidden_acts, loss.output_activation]
             acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
             if (self.warm_start and hasattr(self, "parameters_") and self.layer_sizes_ == dims
                     and self.parameters_["W1"].dtype == X.dtype):
@@ -290,7 +307,17 @@ class _BaseDNN(BaseEstimator):
                             f"got {type(sizes).__name__}")
         hidden = [check_positive_int(s, f"hidden_layer_sizes[{i}]", func=func)
                   for i, s in enumerate(sizes)]
-        get_activation(self.activation, func=func)
+        names = [self.activation] if isinstance(self.activation, str) else self.activation
+        if isinstance(names, Sequence) and not isinstance(names, str) and \
+                not isinstance(self.activation, str) and len(names) != len(hidden):
+            raise ValueError(f"{func}: activation must be one name or one per hidden layer "
+                             f"({len(hidden)}), got {len(names)}: {list(names)}")
+        for name in names:
+            get_activation(name, func=func)
+        if self.learning_rate_schedule not in ("constant", "plateau", *SCHEDULES):
+            raise ValueError(f"{func}: unknown learning_rate_schedule "
+                             f"{self.learning_rate_schedule!r}; expected 'constant', "
+                             f"{', '.join(map(repr, SCHEDULES))} or 'plateau'")
         if not callable(self.init) and self.init not in INITIALIZERS:
             raise ValueError(f"{func}: unknown init {self.init!r}; expected one of "
                              f"{', '.join(map(repr, INITIALIZERS))}")
@@ -352,6 +379,10 @@ class _BaseDNN(BaseEstimator):
 
     def _callbacks(self, max_iter: int) -> list[Callback]:
         callbacks: list[Callback] = list(self.callbacks or [])
+        if self.learning_rate_schedule == "plateau":
+            callbacks.append(ReduceLROnPlateau())
+        elif self.learning_rate_schedule != "constant":
+            callbacks.append(LearningRateScheduler(SCHEDULES[self.learning_rate_schedule]()))
         if self.verbose == 2:
             callbacks.append(CostPrinter(100))
         elif self.verbose:
@@ -405,7 +436,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
     def __init__(self, hidden_layer_sizes: Sequence[int] = (20, 7, 5),
                  activation: str = "relu", init: str = "lecun", solver: str = "gd",
                  learning_rate: float = 0.0075, max_iter: int = 2500, alpha: float = 0.0,
-                 clip_norm: float | None = None, batch_size: int | None = None,
+                 clip_norm: float | None = None, learning_rate_schedule: str = "constant",
+                 batch_size: int | None = None,
                  shuffle: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
                  restore_best_weights: bool = True, warm_start: bool = False,
@@ -413,7 +445,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                  verbose: bool | int = False,
                  callbacks: Sequence[Callback] | None = None) -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
-                         alpha, clip_norm, batch_size, shuffle, early_stopping,
+                         alpha, clip_norm, learning_rate_schedule, batch_size, shuffle,
+                         early_stopping,
                          validation_fraction, patience, min_delta, restore_best_weights,
                          warm_start, random_state, verbose, callbacks)
         self.class_weight = class_weight
