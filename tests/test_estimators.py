@@ -228,3 +228,36 @@ def test_activation_per_layer():
         _clf(hidden_layer_sizes=(6, 4), activation=["tanh"]).fit(X, y)
     with pytest.raises(ValueError, match="unknown learning_rate_schedule"):
         _clf(learning_rate_schedule="cosine").fit(X, y)
+
+
+def test_dropout_rate_zero_equals_no_dropout_and_dropout_is_off_at_predict():
+    X, y = _blobs()
+    a = _clf(max_iter=50).fit(X, y)
+    b = _clf(max_iter=50, dropout=0.0).fit(X, y)
+    for k in a.parameters_:
+        np.testing.assert_array_equal(a.parameters_[k], b.parameters_[k])
+    c = _clf(max_iter=200, dropout=0.3, hidden_layer_sizes=(32,)).fit(X, y)
+    d = _clf(max_iter=200, dropout=0.3, hidden_layer_sizes=(32,)).fit(X, y)
+    np.testing.assert_array_equal(c.parameters_["W1"], d.parameters_["W1"])  # own seeded rng
+    assert not np.array_equal(c.parameters_["W1"], _clf(max_iter=200, hidden_layer_sizes=(32,))
+                              .fit(X, y).parameters_["W1"])
+    np.testing.assert_array_equal(c.predict_proba(X), c.predict_proba(X))  # deterministic
+    assert c.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="dropout must be in"):
+        _clf(dropout=1.0).fit(X, y)
+
+
+def test_dropout_masks_are_inverted_and_used_in_backprop():
+    from deepstep.propagation import backward, forward, resolve_activations
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((4, 2000))
+    W = [(np.eye(4), np.zeros((4, 1))), (np.ones((1, 4)), np.zeros((1, 1)))]
+    acts = resolve_activations(["identity", "identity"], 2, "t")
+    masks = []
+    AL, caches = forward(X, W, acts, dropout=0.25, rng=np.random.default_rng(1), masks=masks)
+    assert len(masks) == 1 and set(np.unique(masks[0])) == {0.0, 1 / 0.75}
+    assert masks[0].mean() == pytest.approx(1.0, abs=0.02)
+    np.testing.assert_allclose(AL, np.sum(X * masks[0], axis=0, keepdims=True))
+    grads = backward(np.ones_like(AL), caches, acts, masks=masks)
+    np.testing.assert_allclose(grads["dA0"], masks[0])  # d(sum of masked X)/dX = mask

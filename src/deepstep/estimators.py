@@ -84,6 +84,10 @@ class _BaseDNN(BaseEstimator):
         ``(alpha / (2 m)) sum ||W||^2``, scikit-learn's and the course's scaling.
     clip_norm : float or None, default=None
         Rescale gradients whose global L2 norm exceeds this value.
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout rate of the hidden layers while training (its masks
+        come from their own generator, seeded from ``random_state``); off
+        when predicting.
     batch_size : int or None, default=None
         Examples per update; None is full-batch gradient descent (the course's).
     shuffle : bool, default=True
@@ -152,6 +156,7 @@ class _BaseDNN(BaseEstimator):
         max_iter: int = 2500,
         alpha: float = 0.0,
         clip_norm: float | None = None,
+        dropout: float = 0.0,
         learning_rate_schedule: str = "constant",
         batch_size: int | None = None,
         shuffle: bool = True,
@@ -173,6 +178,7 @@ class _BaseDNN(BaseEstimator):
         self.max_iter = max_iter
         self.alpha = alpha
         self.clip_norm = clip_norm
+        self.dropout = dropout
         self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -263,8 +269,12 @@ class _BaseDNN(BaseEstimator):
             if self.early_stopping and validation is not None and not partial:
                 callbacks.append(EarlyStopping("val_loss", self.patience, self.min_delta,
                                                self.restore_best_weights))
+            dropout_rng = None
+            if self.dropout:
+                draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
+                dropout_rng = np.random.default_rng(int(draw(0, 2**31 - 1)))
             trainer = Trainer(weights, acts, loss, self._optimizer(learning_rate), callbacks,
-                              alpha=self.alpha)
+                              alpha=self.alpha, dropout=self.dropout, dropout_rng=dropout_rng)
             self.layer_sizes_ = dims
             self.activations_ = activations
             self.loss_ = loss_name
@@ -329,6 +339,9 @@ class _BaseDNN(BaseEstimator):
         if self.batch_size is not None:
             check_positive_int(self.batch_size, "batch_size", func=func)
         check_positive_int(self.patience, "patience", func=func)
+        rate = check_positive_float(self.dropout, "dropout", func=func, allow_zero=True)
+        if rate >= 1:
+            raise ValueError(f"{func}: dropout must be in [0, 1), got {rate}")
         check_positive_float(self.min_delta, "min_delta", func=func, allow_zero=True)
         fraction = check_positive_float(self.validation_fraction, "validation_fraction",
                                         func=func)
@@ -436,7 +449,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
     def __init__(self, hidden_layer_sizes: Sequence[int] = (20, 7, 5),
                  activation: str = "relu", init: str = "lecun", solver: str = "gd",
                  learning_rate: float = 0.0075, max_iter: int = 2500, alpha: float = 0.0,
-                 clip_norm: float | None = None, learning_rate_schedule: str = "constant",
+                 clip_norm: float | None = None, dropout: float = 0.0,
+                 learning_rate_schedule: str = "constant",
                  batch_size: int | None = None,
                  shuffle: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
@@ -445,7 +459,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                  verbose: bool | int = False,
                  callbacks: Sequence[Callback] | None = None) -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
-                         alpha, clip_norm, learning_rate_schedule, batch_size, shuffle,
+                         alpha, clip_norm, dropout, learning_rate_schedule, batch_size,
+                         shuffle,
                          early_stopping,
                          validation_fraction, patience, min_delta, restore_best_weights,
                          warm_start, random_state, verbose, callbacks)

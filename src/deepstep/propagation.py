@@ -85,15 +85,25 @@ def forward(
     weights: Sequence[Sequence[Array]],
     acts: Sequence[Activation],
     Z1: Array | None = None,
+    dropout: float = 0.0,
+    rng: Any = None,
+    masks: list[Array] | None = None,
 ) -> tuple[Array, list[LayerCache]]:
     """Unchecked forward pass over validated inputs (the engine of ``L_model_forward``).
 
     ``Z1``, when given, is the first layer's pre-activation ``W1 X + b1``
     already computed by the caller (the training loop's Gram-matrix path
     keeps it up to date without multiplying by X).
+
+    ``dropout`` > 0 applies inverted dropout to every hidden layer's output:
+    each unit is kept with probability ``1 - dropout`` (drawn from ``rng``)
+    and scaled by ``1 / (1 - dropout)``, so the expected activation is
+    unchanged and nothing needs rescaling at prediction time. The masks
+    (already scaled) are appended to ``masks`` for :func:`backward`.
     """
     caches: list[LayerCache] = []
     A = X
+    L = len(weights)
     for l, ((W, b), act) in enumerate(zip(weights, acts, strict=True)):
         if l == 0 and Z1 is not None:
             A_next, activation_cache = act.forward(Z1)
@@ -102,6 +112,12 @@ def forward(
         else:
             A, cache = _linear_activation_forward(A, W, b, act)
             caches.append(cache)
+        if dropout and l < L - 1:
+            mask = (rng.random(A.shape) >= dropout).astype(A.dtype)
+            mask /= 1 - dropout
+            A = A * mask
+            if masks is not None:
+                masks.append(mask)
     return A, caches
 
 
@@ -160,6 +176,7 @@ def backward(
     acts: Sequence[Activation],
     need_dA0: bool = True,
     need_dW1: bool = True,
+    masks: Sequence[Array] | None = None,
 ) -> Grads:
     """Unchecked backward pass from the output layer's dZ (the engine of ``L_model_backward``).
 
@@ -167,6 +184,7 @@ def backward(
     training never uses and which costs a product as large as dW1's.
     ``need_dW1=False`` returns ``grads["dZ1"]`` and ``grads["db1"]`` instead of
     forming ``dW1 = dZ1 X^T / m`` (the Gram-matrix path needs only dZ1).
+    ``masks`` are the dropout masks of the forward pass, one per hidden layer.
     """
     grads: Grads = {}
     L = len(caches)
@@ -174,7 +192,8 @@ def backward(
     for l in range(L, 0, -1):
         (A_prev, W, _), Z = caches[l - 1]
         if l < L:
-            dZ = acts[l - 1].backward(grads[f"dA{l}"], Z)
+            dA = grads[f"dA{l}"] if not masks else grads[f"dA{l}"] * masks[l - 1]
+            dZ = acts[l - 1].backward(dA, Z)
         if l == 1 and not need_dW1:
             grads["dZ1"] = dZ
             grads["db1"] = _bias_gradient(dZ, A_prev.shape[1])

@@ -422,6 +422,10 @@ class Trainer:
         Called at every hook; a :class:`History` is always added first.
     alpha : float, default=0.0
         L2 regularisation of the weights, ``(alpha / (2 m)) sum ||W||^2``.
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout rate of the hidden layers during training.
+    dropout_rng : numpy.random.Generator, optional
+        The dropout masks' own generator (required when ``dropout`` > 0).
     gram : {"auto", True, False}, default="auto"
         Use the Gram-matrix path (see the module documentation): "auto" when
         it is exact and cheaper, True to require it (plain gradient descent
@@ -445,8 +449,16 @@ class Trainer:
         callbacks: Sequence[Callback] = (),
         gram: bool | str = "auto",
         alpha: float = 0.0,
+        dropout: float = 0.0,
+        dropout_rng: Any = None,
     ) -> None:
         self.alpha = float(alpha)
+        if not 0 <= dropout < 1:
+            raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
+        if dropout and dropout_rng is None:
+            raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
+        self.dropout = float(dropout)
+        self.dropout_rng = dropout_rng
         if gram not in ("auto", True, False):
             raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
         self.gram = gram
@@ -668,12 +680,14 @@ class Trainer:
         assert state is not None
         b1 = self.weights[0][1]
         Z1 = state.P + b1
-        AL, caches = forward(X, self.weights, self.activations, Z1=Z1)
+        masks: list[Array] = []
+        AL, caches = forward(X, self.weights, self.activations, Z1=Z1, dropout=self.dropout,
+                             rng=self.dropout_rng, masks=masks)
         cost = self.loss.cost(AL, Y, sample_weight)
         if not self._checkpoint(cost, [*flat_params, state.P, state.S]):
             return cost
         grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches,
-                         self.activations, need_dA0=False, need_dW1=False)
+                         self.activations, need_dA0=False, need_dW1=False, masks=masks)
         flat_grads = [grads["db1"]]
         for l in range(2, len(self.weights) + 1):
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
@@ -698,13 +712,15 @@ class Trainer:
         cost : numpy floating scalar
             The cost before the update.
         """
-        AL, caches = forward(X, self.weights, self.activations)
+        masks: list[Array] = []
+        AL, caches = forward(X, self.weights, self.activations, dropout=self.dropout,
+                             rng=self.dropout_rng, masks=masks)
         m = X.shape[1]
         cost = self.loss.cost(AL, Y, sample_weight) + l2_penalty(self.weights, self.alpha, m)
         if not self._checkpoint(cost, flat_params):
             return cost
         grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches, self.activations,
-                         need_dA0=False)
+                         need_dA0=False, masks=masks)
         flat_grads = []
         for l, (W, _) in enumerate(self.weights, start=1):
             if self.alpha:
