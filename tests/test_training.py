@@ -8,7 +8,14 @@ from deepstep.initializers import initialize_parameters_deep
 from deepstep.losses import LOSSES
 from deepstep.optimizers import GradientDescent
 from deepstep.propagation import resolve_activations
-from deepstep.training import Callback, CostPrinter, EarlyStopping, ProgressBar, Trainer
+from deepstep.training import (
+    Callback,
+    CostPrinter,
+    EarlyStopping,
+    ProgressBar,
+    TerminateOnNaN,
+    Trainer,
+)
 
 
 def _trainer(callbacks=()):
@@ -274,3 +281,28 @@ def test_early_stopping_needs_the_monitored_value():
                 GradientDescent(0.1), [EarlyStopping()])
     with pytest.raises(ValueError, match="give validation data or monitor 'loss'"):
         t.fit(X, Y, 3)
+
+
+def test_divergence_can_raise_instead_and_still_keeps_finite_parameters():
+    X, Y, p = _wide_problem()
+    acts = resolve_activations(["leaky_relu", "leaky_relu", "identity"], 3, "t")
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, acts, LOSSES["squared_error"], GradientDescent(5.0),
+                on_divergence="raise")
+    with pytest.raises(FloatingPointError, match=r"diverged at iteration \d+"):
+        t.fit(X, Y, 100)
+    assert all(np.all(np.isfinite(a)) for a in t.parameters.values())
+    assert isinstance(t.callbacks[1], TerminateOnNaN)
+
+
+def test_divergence_in_minibatches_stops_too():
+    from deepstep.training import DivergenceWarning
+
+    X, Y, p = _wide_problem(n_x=5, m=40)
+    acts = resolve_activations(["leaky_relu", "leaky_relu", "identity"], 3, "t")
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, acts, LOSSES["squared_error"], GradientDescent(50.0))
+    with pytest.warns(DivergenceWarning):
+        h = t.fit(X * 10, Y, 100, batch_size=8, rng=np.random.default_rng(0))
+    assert t.diverged_at is not None and all(np.isfinite(h.history.get("loss", [])))
+    assert all(np.all(np.isfinite(a)) for a in t.parameters.values())

@@ -282,7 +282,7 @@ class _BaseDNN(BaseEstimator):
             self.validation_scores_ = []
             self.n_iter_ = 0
             self.history_ = trainer.history
-        trainer.callbacks = [trainer.history, *callbacks]
+        trainer.callbacks = [trainer.history, trainer.terminate_on_nan, *callbacks]
         trainer.fit(X.T, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
                     sample_weight=weights_m, validation_data=validation,
                     metrics=self._metrics() if validation is not None else None)

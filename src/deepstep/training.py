@@ -54,6 +54,7 @@ __all__ = [
     "LearningRateScheduler",
     "ProgressBar",
     "ReduceLROnPlateau",
+    "TerminateOnNaN",
     "Trainer",
 ]
 
@@ -405,6 +406,52 @@ class ReduceLROnPlateau(Callback):
             self._wait = 0
 
 
+class TerminateOnNaN(Callback):
+    """Stop at the first non-finite cost and keep the last finite parameters.
+
+    The trainer always runs one (``on_divergence`` chooses its mode): the
+    parameters are put back to those of the last update whose cost was
+    finite, and a :class:`DivergenceWarning` is issued (``mode="warn"``) or a
+    ``FloatingPointError`` raised (``mode="raise"``) naming the iteration,
+    the cost and the learning rate.
+
+    Parameters
+    ----------
+    mode : {"warn", "raise"}, default="warn"
+    """
+
+    def __init__(self, mode: str = "warn") -> None:
+        if mode not in ("warn", "raise"):
+            raise ValueError(f"TerminateOnNaN: mode must be 'warn' or 'raise', got {mode!r}")
+        self.mode = mode
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """Check the batch's cost.
+
+        Parameters
+        ----------
+        batch : int
+        logs : dict of str to float, optional
+        """
+        cost = (logs or {}).get("loss", 0.0)
+        if np.isfinite(cost):
+            return
+        trainer = self.trainer
+        trainer._restore()
+        trainer.diverged_at = trainer.epoch
+        trainer.stop_training = True
+        lr = getattr(trainer.optimizer, "learning_rate", None)
+        message = (f"training diverged at iteration {trainer.epoch}: the cost is {cost}; "
+                   f"training stopped with the last finite parameters. Lower the learning "
+                   f"rate (now {lr}).")
+        if self.mode == "raise":
+            if trainer._gram is not None:
+                trainer._gram.materialize(trainer.weights[0][0])
+                trainer._gram = None
+            raise FloatingPointError(message)
+        warnings.warn(message, DivergenceWarning, stacklevel=2)
+
+
 class Trainer:
     """Runs the training loop over a network's weights, in place.
 
@@ -426,6 +473,8 @@ class Trainer:
         Inverted dropout rate of the hidden layers during training.
     dropout_rng : numpy.random.Generator, optional
         The dropout masks' own generator (required when ``dropout`` > 0).
+    on_divergence : {"warn", "raise"}, default="warn"
+        What the built-in :class:`TerminateOnNaN` does at a non-finite cost.
     gram : {"auto", True, False}, default="auto"
         Use the Gram-matrix path (see the module documentation): "auto" when
         it is exact and cheaper, True to require it (plain gradient descent
@@ -451,6 +500,7 @@ class Trainer:
         alpha: float = 0.0,
         dropout: float = 0.0,
         dropout_rng: Any = None,
+        on_divergence: str = "warn",
     ) -> None:
         self.alpha = float(alpha)
         if not 0 <= dropout < 1:
@@ -468,7 +518,8 @@ class Trainer:
         self.loss = loss
         self.optimizer = optimizer
         self.history = History()
-        self.callbacks = [self.history, *callbacks]
+        self.terminate_on_nan = TerminateOnNaN(on_divergence)
+        self.callbacks = [self.history, self.terminate_on_nan, *callbacks]
         self.stop_training = False
         self.epoch = 0
         self.diverged_at: int | None = None
@@ -538,6 +589,7 @@ class Trainer:
             cb.set_trainer(self)
         self.stop_training = False
         self._saved = None
+        self.diverged_at = None
         self._call("on_train_begin", {})
         if batch_size is None and self._use_gram(X, epochs):
             self._gram = _GramState(X, self.weights[0][0])
@@ -560,14 +612,7 @@ class Trainer:
                     else:
                         cost = self._minibatch_epoch(X, Y, flat_params, batch_size, shuffle,
                                                      rng, sample_weight)
-                if not np.isfinite(cost):
-                    self._restore()
-                    self.diverged_at = epoch
-                    lr = getattr(self.optimizer, "learning_rate", None)
-                    warnings.warn(
-                        f"training diverged at iteration {epoch}: the cost is {float(cost)}; "
-                        f"training stopped. Lower the learning rate (now {lr}).",
-                        DivergenceWarning, stacklevel=2)
+                if self.diverged_at is not None:
                     break
                 self.epoch = epoch + 1
                 logs = {"loss": float(cost)}
