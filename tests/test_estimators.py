@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from deepstep import DNNClassifier
+from deepstep import DNNClassifier, DNNRegressor
 
 
 def _blobs(n=120, d=5, seed=0, dtype=np.float64):
@@ -261,3 +261,35 @@ def test_dropout_masks_are_inverted_and_used_in_backprop():
     np.testing.assert_allclose(AL, np.sum(X * masks[0], axis=0, keepdims=True))
     grads = backward(np.ones_like(AL), caches, acts, masks=masks)
     np.testing.assert_allclose(grads["dA0"], masks[0])  # d(sum of masked X)/dX = mask
+
+
+def test_explicit_loss_choice():
+    X, y = _blobs()
+    soft = _clf(loss="categorical_cross_entropy").fit(X, y)
+    assert soft.activations_[-1] == "softmax" and soft.layer_sizes_[-1] == 2
+    np.testing.assert_allclose(soft.predict_proba(X).sum(axis=1), 1)
+    assert soft.score(X, y) > 0.9
+    y3 = np.digitize(X[:, 0], [-0.5, 0.5])
+    ovr = _clf(loss="binary_cross_entropy", max_iter=400).fit(X, y3)
+    assert ovr.activations_[-1] == "sigmoid" and ovr.layer_sizes_[-1] == 3
+    np.testing.assert_allclose(ovr.predict_proba(X).sum(axis=1), 1)
+    assert ovr.score(X, y3) > 0.8
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        _clf(loss="hinge").fit(X, y)
+
+
+@pytest.mark.parametrize("options", [
+    dict(solver="adam", learning_rate=0.01, batch_size=16),
+    dict(solver="nesterov", dropout=0.2, alpha=0.1, learning_rate_schedule="step"),
+    dict(early_stopping=True, clip_norm=1.0, class_weight="balanced"),
+])
+def test_float32_end_to_end_with_every_feature(options):
+    X, y = _blobs(dtype=np.float32)
+    clf = _clf(**options).fit(X, y)
+    assert all(v.dtype == np.float32 for v in clf.parameters_.values())
+    assert clf.predict_proba(X).dtype == np.float32
+    rng = np.random.default_rng(0)
+    reg_options = {k: v for k, v in options.items() if k != "class_weight"}
+    reg = DNNRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0, **reg_options)
+    reg.fit(X, rng.standard_normal(len(X)).astype(np.float32))
+    assert reg.predict(X).dtype == np.float32

@@ -444,6 +444,11 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
     __doc__ = _BaseDNN.__doc__ + """
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the cost (multiplying any ``sample_weight``).
+    loss : {"auto", "binary_cross_entropy", "categorical_cross_entropy"}, default="auto"
+        The output layer and loss: "auto" infers them from ``y`` (above);
+        "categorical_cross_entropy" forces a softmax layer (also for two
+        classes); "binary_cross_entropy" forces sigmoid outputs (for more than
+        two classes, one independent sigmoid per class, one-vs-rest).
     """
 
     def __init__(self, hidden_layer_sizes: Sequence[int] = (20, 7, 5),
@@ -455,7 +460,7 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                  shuffle: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
                  restore_best_weights: bool = True, warm_start: bool = False,
-                 class_weight: Any = None, random_state: Any = None,
+                 class_weight: Any = None, loss: str = "auto", random_state: Any = None,
                  verbose: bool | int = False,
                  callbacks: Sequence[Callback] | None = None) -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
@@ -465,6 +470,7 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                          validation_fraction, patience, min_delta, restore_best_weights,
                          warm_start, random_state, verbose, callbacks)
         self.class_weight = class_weight
+        self.loss = loss
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None,
                     sample_weight: ArrayLike | None = None) -> DNNClassifier:
@@ -524,10 +530,15 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         if store:
             self.classes_ = classes
             self._multilabel = False
-        if len(classes) == 2:
+        if self.loss not in ("auto", "binary_cross_entropy", "categorical_cross_entropy"):
+            raise ValueError(f"DNNClassifier: unknown loss {self.loss!r}; expected 'auto', "
+                             "'binary_cross_entropy' or 'categorical_cross_entropy'")
+        if len(classes) == 2 and self.loss != "categorical_cross_entropy":
             return idx.reshape(1, -1).astype(dtype), "binary_cross_entropy"
         Y = np.zeros((len(classes), len(idx)), dtype=dtype)
         Y[idx, np.arange(len(idx))] = 1
+        if self.loss == "binary_cross_entropy":
+            return Y, "binary_cross_entropy"  # one sigmoid per class, one-vs-rest
         return Y, "categorical_cross_entropy"
 
     def predict_proba(self, X: ArrayLike) -> Array:
@@ -546,6 +557,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         if out.shape[1] == 1:
             p = out[:, 0]
             return np.column_stack([1 - p, p])
+        if self.loss_ == "binary_cross_entropy" and not getattr(self, "_multilabel", False):
+            return out / out.sum(axis=1, keepdims=True)  # one-vs-rest scores, normalised
         return out
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
