@@ -128,7 +128,11 @@ def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """
     dA, Z = _check_backward_pair(dA, cache, "relu_backward")
     # The course's convention: the derivative at Z == 0 is taken as 0.
-    return np.where(Z > 0, dA, 0).astype(np.result_type(dA, Z), copy=False)
+    # Multiplying by the 0/1 mask is several times faster than np.where; it
+    # leaves -0.0 where dA < 0 and Z <= 0, and adding +0.0 turns those into 0.0.
+    dZ = dA * (Z > 0)
+    dZ += 0.0
+    return dZ
 
 
 def leaky_relu(Z: ArrayLike) -> tuple[Array, Array]:

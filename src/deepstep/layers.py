@@ -99,21 +99,29 @@ def linear_backward(dZ: ArrayLike, cache: Any) -> tuple[Array, Array, Array]:
 
 
 def _linear_backward(
-    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, premeaned: bool = False,
+    out: tuple[Array, Array] | None = None,
 ) -> tuple[Array | None, Array, Array]:
     # need_dA_prev=False skips W^T dZ for the input layer, whose dA0 no one uses.
-    m = A_prev.shape[1]
-    dW = dZ @ A_prev.T
-    dW /= m
-    db = _bias_gradient(dZ, m)
+    # premeaned=True: dZ already carries the 1/m of the mean cost (the training
+    # loop applies it once to the output layer's small dZ), so dW and db are
+    # not divided again; that saves a pass over every dW.
+    # out=(dW, db) writes into the training loop's preallocated buffers: a
+    # fresh dW every mini-batch costs page faults comparable to the product.
+    m = 1 if premeaned else A_prev.shape[1]
+    dW = np.matmul(dZ, A_prev.T, out=None if out is None else out[0])
+    if m != 1:
+        dW /= m
+    db = _bias_gradient(dZ, m, out=None if out is None else out[1])
     dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
 
 
-def _bias_gradient(dZ: Array, m: int) -> Array:
+def _bias_gradient(dZ: Array, m: int, out: Array | None = None) -> Array:
     """Equation (9): db = (1/m) sum over the examples of dZ."""
-    db = np.sum(dZ, axis=1, keepdims=True)
-    db /= m
+    db = np.sum(dZ, axis=1, keepdims=True, out=out)
+    if m != 1:
+        db /= m
     return db
 
 

@@ -71,7 +71,32 @@ class Optimizer:
         scale = self.clip_norm / norm
         return [g * scale for g in grads]
 
-    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+    #: The factor s when the update is exactly ``theta -= s * dtheta`` (plain
+    #: gradient descent without clipping), else None. The training loop then
+    #: folds s into backpropagation's first, smallest delta and hands the
+    #: finished steps to :meth:`apply_steps`: no pass over the gradients.
+    step_scale: float | None = None
+
+    def apply_steps(self, params: Sequence[Array], steps: Sequence[Array],
+                    out: Sequence[Array] | None = None) -> None:
+        """``theta - step`` for every parameter, in place or into ``out``.
+
+        Only for optimizers whose :attr:`step_scale` is not None.
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+        steps : sequence of ndarray
+            ``step_scale * dtheta``, same order and shapes.
+        out : sequence of ndarray, optional
+            Arrays receiving the new values; ``params`` are then left as
+            they were (the training loop keeps them as its checkpoint).
+        """
+        for i, (theta, step) in enumerate(zip(params, steps, strict=True)):
+            np.subtract(theta, step, out=theta if out is None else out[i])
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False) -> None:
         """Apply one step to ``params`` in place.
 
         Parameters
@@ -80,6 +105,10 @@ class Optimizer:
             The parameters, in a fixed order (W1, b1, W2, b2, ...).
         grads : sequence of ndarray
             The gradients of the cost, same order and shapes.
+        overwrite_grads : bool, default=False
+            Allow the step to use ``grads`` as scratch space (the training
+            loop owns its gradient buffers): no parameter-sized temporary is
+            allocated, which matters when an update is as cheap as a batch.
         """
         raise NotImplementedError
 
@@ -99,7 +128,15 @@ class GradientDescent(Optimizer):
         self.clip_norm = (None if clip_norm is None else
                           check_positive_float(clip_norm, "clip_norm", func=type(self).__name__))
 
-    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+    @property
+    def step_scale(self) -> float | None:  # type: ignore[override]
+        """The learning rate, when no clipping (or momentum) changes the step."""
+        if self.clip_norm is None and type(self) is GradientDescent:
+            return self.learning_rate
+        return None
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False) -> None:
         """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place.
 
         Parameters
@@ -108,10 +145,16 @@ class GradientDescent(Optimizer):
             Parameters, updated in place.
         grads : sequence of ndarray
             Their gradients, same order and shapes.
+        overwrite_grads : bool, default=False
+            Scale the gradients in place instead of into a temporary.
         """
         lr = self.learning_rate
         for theta, dtheta in zip(params, self.clip(grads), strict=True):
-            theta -= lr * dtheta
+            if overwrite_grads:
+                dtheta *= lr
+                theta -= dtheta
+            else:
+                theta -= lr * dtheta
 
 
 class Momentum(GradientDescent):
@@ -138,22 +181,32 @@ class Momentum(GradientDescent):
         self.nesterov = bool(nesterov)
         self.velocity: list[Array] | None = None
 
-    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False) -> None:
         """One momentum step, in place.
 
         Parameters
         ----------
         params : sequence of ndarray
         grads : sequence of ndarray
+        overwrite_grads : bool, default=False
+            Use ``grads`` as scratch space instead of temporaries.
         """
         grads = self.clip(grads)
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in params]
         b, lr = self.beta, self.learning_rate
         for theta, g, v in zip(params, grads, self.velocity, strict=True):
+            g = g if overwrite_grads else g.copy()
+            g *= 1 - b            # (1 - beta) dtheta
             v *= b
-            v += (1 - b) * g
-            theta -= lr * (b * v + (1 - b) * g if self.nesterov else v)
+            v += g
+            if self.nesterov:     # beta v + (1 - beta) dtheta
+                g += b * v
+            else:
+                np.copyto(g, v)
+            g *= lr
+            theta -= g
 
 
 class Adam(Optimizer):
@@ -184,13 +237,16 @@ class Adam(Optimizer):
         self.v: list[Array] | None = None
         self.s: list[Array] | None = None
 
-    def update(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False) -> None:
         """One Adam step, in place.
 
         Parameters
         ----------
         params : sequence of ndarray
         grads : sequence of ndarray
+        overwrite_grads : bool, default=False
+            Use ``grads`` as scratch space instead of a temporary.
         """
         grads = self.clip(grads)
         if self.v is None or self.s is None:
@@ -200,11 +256,28 @@ class Adam(Optimizer):
         b1, b2 = self.beta1, self.beta2
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
         for theta, g, v, s in zip(params, grads, self.v, self.s, strict=True):
-            v *= b1
-            v += (1 - b1) * g
+            # One parameter-sized scratch array (the gradient itself, when the
+            # caller allows) instead of a temporary per operation.
+            if overwrite_grads:
+                tmp = g
+                v *= b1 / (1 - b1)   # v <- b1 v + (1 - b1) g, without a temporary
+                v += g
+                v *= 1 - b1
+                tmp *= g
+            else:
+                tmp = np.multiply(g, 1 - b1)
+                v *= b1
+                v += tmp
+                np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
             s *= b2
-            s += (1 - b2) * (g * g)
-            theta -= self.learning_rate * (v / c1) / (np.sqrt(s / c2) + self.epsilon)
+            s += tmp
+            np.divide(s, c2, out=tmp)
+            np.sqrt(tmp, out=tmp)
+            tmp += self.epsilon
+            np.divide(v, tmp, out=tmp)    # v / (sqrt(s_hat) + eps)
+            tmp *= self.learning_rate / c1
+            theta -= tmp
 
 
 def _check_beta(value: float, name: str, func: str) -> float:

@@ -177,6 +177,8 @@ def backward(
     need_dA0: bool = True,
     need_dW1: bool = True,
     masks: Sequence[Array] | None = None,
+    premeaned: bool = False,
+    out: Grads | None = None,
 ) -> Grads:
     """Unchecked backward pass from the output layer's dZ (the engine of ``L_model_backward``).
 
@@ -185,6 +187,11 @@ def backward(
     ``need_dW1=False`` returns ``grads["dZ1"]`` and ``grads["db1"]`` instead of
     forming ``dW1 = dZ1 X^T / m`` (the Gram-matrix path needs only dZ1).
     ``masks`` are the dropout masks of the forward pass, one per hidden layer.
+    ``premeaned=True`` says ``dZL`` already is dJ/dZ[L] of the mean cost (the
+    course's dZ divided by m): backpropagation is linear in dZ, so every
+    layer's gradient then comes out already averaged and no dW is divided by m.
+    ``out``, a dict with ``"dW{l}"`` and ``"db{l}"`` arrays of the parameters'
+    shapes, receives the gradients in place of new arrays.
     """
     grads: Grads = {}
     L = len(caches)
@@ -196,10 +203,12 @@ def backward(
             dZ = acts[l - 1].backward(dA, Z)
         if l == 1 and not need_dW1:
             grads["dZ1"] = dZ
-            grads["db1"] = _bias_gradient(dZ, A_prev.shape[1])
+            grads["db1"] = _bias_gradient(dZ, 1 if premeaned else A_prev.shape[1],
+                                          out=None if out is None else out["db1"])
             break
         dA_prev, grads[f"dW{l}"], grads[f"db{l}"] = _linear_backward(
-            dZ, A_prev, W, need_dA_prev=need_dA0 or l > 1
+            dZ, A_prev, W, need_dA_prev=need_dA0 or l > 1, premeaned=premeaned,
+            out=None if out is None else (out[f"dW{l}"], out[f"db{l}"]),
         )
         if dA_prev is not None:
             grads[f"dA{l - 1}"] = dA_prev

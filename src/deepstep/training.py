@@ -43,7 +43,7 @@ from numpy.typing import NDArray
 from .activations import Activation
 from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
-from .propagation import backward, forward
+from .propagation import Grads, backward, forward
 
 __all__ = [
     "Callback",
@@ -524,6 +524,10 @@ class Trainer:
         self.epoch = 0
         self.diverged_at: int | None = None
         self._saved: tuple[list[Array], list[Array]] | None = None
+        self._checkpoint_every_step = True
+        self._buffers: Grads | None = None
+        self._spare: list[Array] | None = None
+        self._batch: Array | None = None
 
     @property
     def parameters(self) -> dict[str, Array]:
@@ -589,6 +593,8 @@ class Trainer:
             cb.set_trainer(self)
         self.stop_training = False
         self._saved = None
+        self._buffers = None
+        self._checkpoint_every_step = batch_size is None
         self.diverged_at = None
         self._call("on_train_begin", {})
         if batch_size is None and self._use_gram(X, epochs):
@@ -598,6 +604,8 @@ class Trainer:
         else:
             flat_params = [p for pair in self.weights for p in pair]
             step = self.step
+        originals = list(flat_params)
+        self._spare = None
         try:
             start = self.epoch
             for epoch in range(start, start + epochs):
@@ -625,6 +633,15 @@ class Trainer:
             if self._gram is not None:
                 self._gram.materialize(self.weights[0][0])
                 self._gram = None
+            if any(a is not b for a, b in zip(flat_params, originals, strict=True)):
+                # Double buffering (see _apply_steps) may leave the result in the
+                # spare arrays: the caller's arrays get it back, as promised.
+                for orig, current in zip(originals, flat_params, strict=True):
+                    np.copyto(orig, current)
+                flat_params[:] = originals
+                self._rebind(flat_params)
+            self._spare = None
+            self._batch = None
         self._call("on_train_end", {})
         return self.history
 
@@ -633,12 +650,28 @@ class Trainer:
         """One pass over shuffled mini-batches; returns the mean of the batch costs."""
         m = X.shape[1]
         order = rng.permutation(m) if shuffle else np.arange(m)
+        self._remember(flat_params)
+        # The batch is gathered into one reused buffer: a new (n_x, B) array per
+        # batch would cost an allocation and page faults every step. When the
+        # examples are contiguous rows (X is the transposed view of a C-ordered
+        # (m, n_x) array, the usual case) the buffer holds rows, else columns.
+        rows = X.T.flags.c_contiguous
+        shape = (batch_size, X.shape[0]) if rows else (X.shape[0], batch_size)
+        if self._batch is None or self._batch.shape != shape or self._batch.dtype != X.dtype:
+            self._batch = np.empty(shape, dtype=X.dtype)
         total = 0.0
         for batch, start in enumerate(range(0, m, batch_size)):
             idx = order[start:start + batch_size]
             self._call("on_batch_begin", batch, {})
             w = None if sample_weight is None else sample_weight[idx]
-            cost = self.step(X[:, idx], Y[:, idx], flat_params, w)
+            if rows:
+                Xb = np.take(X.T, idx, axis=0, out=self._batch[:len(idx)], mode="clip").T
+            elif len(idx) == batch_size:
+                Xb = np.take(X, idx, axis=1, out=self._batch, mode="clip")
+            else:
+                Xb = X[:, idx]
+            cost = self.step(Xb, Y[:, idx], flat_params, w)
+            del Xb  # a fallback batch would otherwise live on while the next is gathered
             self._call("on_batch_end", batch, {"loss": float(cost)})
             if not np.isfinite(cost):
                 return float(cost)
@@ -678,21 +711,28 @@ class Trainer:
                 out[f"val_{name}"] = float(fn(AL, Yv))
         return out
 
-    def _checkpoint(self, cost: np.floating, state: list[Array]) -> bool:
+    def _checkpoint(self, cost: np.floating, state: list[Array], copy: bool = True) -> bool:
         """Before an update: False if the cost is not finite, else remember ``state``.
 
-        Copying the parameters costs about 1/m of the iteration's products, and
-        lets a diverging fit end with the last parameters whose cost was finite.
+        Full-batch: copying the parameters costs about 1/m of the iteration's
+        products, and lets a diverging fit end with the last parameters whose
+        cost was finite. Mini-batches: a copy per batch would cost as much as
+        the update itself, so the state is remembered once per epoch (see
+        :meth:`_minibatch_epoch`) and a divergence returns to the epoch's start.
         """
         if not np.isfinite(cost):
             return False
+        if copy and self._checkpoint_every_step:
+            self._remember(state)
+        return True
+
+    def _remember(self, state: list[Array]) -> None:
         if self._saved is None or len(self._saved[1]) != len(state):
             self._saved = (state, [a.copy() for a in state])
         else:
             for src, dst in zip(state, self._saved[1], strict=True):
                 np.copyto(dst, src)
             self._saved = (state, self._saved[1])
-        return True
 
     def _restore(self) -> None:
         """Put back the state remembered before the last update whose cost was finite."""
@@ -731,14 +771,27 @@ class Trainer:
         cost = self.loss.cost(AL, Y, sample_weight)
         if not self._checkpoint(cost, [*flat_params, state.P, state.S]):
             return cost
-        grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches,
-                         self.activations, need_dA0=False, need_dW1=False, masks=masks)
+        scale = self.optimizer.step_scale
+        assert scale is not None  # _use_gram admits plain gradient descent only
+        grads = backward(self._mean_delta(AL, Y, sample_weight, scale), caches,
+                         self.activations, need_dA0=False, need_dW1=False, masks=masks,
+                         premeaned=True, out=self._gradient_buffers(with_dW1=False))
         flat_grads = [grads["db1"]]
         for l in range(2, len(self.weights) + 1):
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
-        self.optimizer.update(flat_params, flat_grads)
-        state.advance(grads["dZ1"], self.optimizer.learning_rate)  # type: ignore[attr-defined]
+        self.optimizer.apply_steps(flat_params, flat_grads)
+        state.advance(grads["dZ1"])
         return cost
+
+    def _mean_delta(self, AL: Array, Y: Array, sample_weight: Array | None,
+                    scale: float | None = None) -> Array:
+        # dJ/dZ[L] of the mean cost: the 1/m applied once here, to n_L x m
+        # values, rather than to every layer's dW (see backward's premeaned).
+        # With plain gradient descent the learning rate joins it (scale), so
+        # backpropagation yields the finished steps lr * dW directly.
+        delta = self.loss.output_delta(AL, Y, sample_weight)
+        delta *= (1.0 if scale is None else scale) / AL.shape[1]
+        return delta
 
     def step(self, X: Array, Y: Array, flat_params: list[Array],
              sample_weight: Array | None = None) -> np.floating:
@@ -762,17 +815,65 @@ class Trainer:
                              rng=self.dropout_rng, masks=masks)
         m = X.shape[1]
         cost = self.loss.cost(AL, Y, sample_weight) + l2_penalty(self.weights, self.alpha, m)
-        if not self._checkpoint(cost, flat_params):
+        scale = self.optimizer.step_scale
+        # Plain gradient descent needs no copy for its checkpoint: see _apply_steps.
+        if not self._checkpoint(cost, flat_params, copy=scale is None):
             return cost
-        grads = backward(self.loss.output_delta(AL, Y, sample_weight), caches, self.activations,
-                         need_dA0=False, masks=masks)
+        grads = backward(self._mean_delta(AL, Y, sample_weight, scale), caches,
+                         self.activations, need_dA0=False, masks=masks, premeaned=True,
+                         out=self._gradient_buffers(with_dW1=True))
         flat_grads = []
         for l, (W, _) in enumerate(self.weights, start=1):
             if self.alpha:
-                grads[f"dW{l}"] += (self.alpha / m) * W
+                grads[f"dW{l}"] += ((1.0 if scale is None else scale) * self.alpha / m) * W
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
-        self.optimizer.update(flat_params, flat_grads)
+        if scale is None:
+            self.optimizer.update(flat_params, flat_grads, overwrite_grads=True)
+        else:
+            self._apply_steps(flat_params, flat_grads)
         return cost
+
+    def _apply_steps(self, flat_params: list[Array], steps: list[Array]) -> None:
+        """Plain gradient descent's update, double-buffered when full-batch.
+
+        Writing ``theta - step`` into a spare set of arrays and swapping leaves
+        the previous parameters untouched: they are the checkpoint a diverging
+        fit returns to, with one pass over the parameters instead of a copy
+        plus an in-place update. ``fit`` hands the caller's arrays back at the end.
+        """
+        if not self._checkpoint_every_step:
+            self.optimizer.apply_steps(flat_params, steps)
+            return
+        if self._spare is None:
+            self._spare = [np.empty_like(p) for p in flat_params]
+        new = self._spare
+        self.optimizer.apply_steps(flat_params, steps, out=new)
+        previous = list(flat_params)
+        flat_params[:] = new
+        self._spare = previous
+        self._saved = (flat_params, previous)
+        self._rebind(flat_params)
+
+    def _rebind(self, flat_params: list[Array]) -> None:
+        """Point the ``[W, b]`` pairs at the arrays of ``flat_params`` (all, or all but W1)."""
+        flat = iter(flat_params)
+        skip_W1 = len(flat_params) == 2 * len(self.weights) - 1
+        for l, pair in enumerate(self.weights):
+            if not (l == 0 and skip_W1):
+                pair[0] = next(flat)
+            pair[1] = next(flat)
+
+    def _gradient_buffers(self, with_dW1: bool) -> Grads:
+        """The gradients' arrays, allocated once per fit and overwritten by every step."""
+        buffers = self._buffers
+        if buffers is None or ("dW1" in buffers) != with_dW1:
+            buffers = {}
+            for l, (W, b) in enumerate(self.weights, start=1):
+                if l > 1 or with_dW1:
+                    buffers[f"dW{l}"] = np.empty_like(W)
+                buffers[f"db{l}"] = np.empty_like(b)
+            self._buffers = buffers
+        return buffers
 
 
 class _GramState:
@@ -789,10 +890,10 @@ class _GramState:
         self.S = np.zeros_like(self.P)
         self.dirty = False
 
-    def advance(self, dZ1: Array, learning_rate: float) -> None:
-        # Gradient descent on W1, dW1 = dZ1 X^T / m, seen through X:
-        # W1 X  <-  W1 X - (lr / m) dZ1 X^T X.
-        step = (learning_rate / self.X.shape[1]) * dZ1
+    def advance(self, step: Array) -> None:
+        # Gradient descent on W1, W1 <- W1 - step X^T with step = (lr/m) dZ1
+        # (backpropagated already scaled), seen through X:
+        # W1 X  <-  W1 X - step X^T X.
         self.P -= step @ self.K
         self.S += step
         self.dirty = True
