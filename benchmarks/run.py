@@ -1,12 +1,23 @@
 """Benchmarks: deepstep against the seeds' algorithm, scikit-learn and PyTorch, in one run.
 
-    python benchmarks/run.py [--iterations 2500] [--out benchmarks/results/latest.json]
+    python benchmarks/run.py [--quick] [--cases a,b,c] [--out benchmarks/results/latest.json]
 
-Case (a): the cat 4-layer model [12288, 20, 7, 5, 1], full-batch gradient
-descent on the 209 training images (needs the course's data: DEEPSTEP_DATA
-or ../shared/data/catvnoncat), in float64 and float32. Prints seconds per
-run and ratios deepstep / anchor, and writes them as JSON. Anchors that are
-not installed (PyTorch) are skipped with a message.
+Cases, each in float64 and float32:
+
+(a) the cat 4-layer model [12288, 20, 7, 5, 1], full-batch gradient descent,
+    2500 iterations on the 209 training images (the course's data: DEEPSTEP_DATA
+    or ../shared/data/catvnoncat). Also: the plain path (no Gram shortcut)
+    per iteration against the matrix-products-only bound, and the peak memory
+    growth of ``fit`` for C- and F-ordered X.
+(b) MNIST-sized synthetic data, 60000 x 784 -> 256 -> 128 -> 10 softmax,
+    one epoch of SGD on shuffled mini-batches of 128.
+(c) ``predict_proba`` on 100000 rows of the (b) network.
+
+Every implementation runs in this process, interleaved over several rounds;
+the table shows the best round, ms per iteration/epoch/call, and the ratio
+deepstep / implementation (below 1: deepstep is faster). PyTorch is skipped
+with a message when it is not installed (``pip install torch==2.13.0``).
+Results are written as JSON.
 """
 
 from __future__ import annotations
@@ -18,7 +29,9 @@ import os
 import platform
 import sys
 import time
+import tracemalloc
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +39,21 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 import seeds_plain
 from deepstep import DNNClassifier
+from deepstep.activations import get_activation
 from deepstep.datasets import images_to_matrix, load_catvnoncat
+from deepstep.initializers import initialize_parameters_deep
+from deepstep.losses import get_loss
 from deepstep.models import L_layer_model
+from deepstep.optimizers import GradientDescent
+from deepstep.training import Trainer
 
-DIMS = [12288, 20, 7, 5, 1]
+CAT_DIMS = [12288, 20, 7, 5, 1]
+MNIST_DIMS = [784, 256, 128, 10]
+
+try:
+    import torch
+except ImportError:
+    torch = None
 
 
 def _data_dir() -> Path:
@@ -40,103 +64,303 @@ def _data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "shared" / "data" / "catvnoncat"
 
 
-def timed(fn, repeat=1):
-    best = np.inf
-    out = None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+def race(contenders: dict[str, Callable[[], object]], rounds: int) -> tuple[dict, dict]:
+    """Run every contender once per round, interleaved; best time and last result of each."""
+    best = dict.fromkeys(contenders, np.inf)
+    results: dict[str, object] = {}
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            t = time.perf_counter()
+            results[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - t)
+    return best, results
 
 
-def matmul_bound(X, iterations):
-    """Only the products the maths needs per iteration: W1 X, dZ1 X^T and the small layers."""
-    rng = np.random.default_rng(0)
-    Ws = [rng.standard_normal((DIMS[l], DIMS[l - 1])).astype(X.dtype) for l in range(1, 5)]
-    dZ1 = rng.standard_normal((DIMS[1], X.shape[1])).astype(X.dtype)
+def table(title: str, seconds: dict[str, float], unit: str, per: float, ref: str) -> None:
+    print(f"\n{title}")
+    print(f"{'implementation':52s} {'seconds':>9s} {unit:>12s} {'deepstep/this':>14s}")
+    for name, s in seconds.items():
+        print(f"{name:52s} {s:9.3f} {1000 * s / per:12.3f} {seconds[ref] / s:14.3f}")
 
+
+def torch_dtype(dtype):
+    return torch.float64 if dtype == np.float64 else torch.float32
+
+
+def torch_mlp(dims, dtype, seed=0):
+    torch.manual_seed(seed)
+    layers = []
+    for a, b in itertools.pairwise(dims):
+        layers += [torch.nn.Linear(a, b).to(torch_dtype(dtype)), torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def quiet_sklearn(fn):
     def run():
-        for _ in range(iterations):
-            A = X
-            for W in Ws:
-                A = W @ A
-            dZ1 @ X.T
-    return timed(run)[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning for a fixed budget
+            return fn()
+    return run
 
 
-def case_a(iterations, dtype):
+# ---------------------------------------------------------------------- case (a)
+
+def case_a(dtype, iterations: int, rounds: int) -> dict:
     data = load_catvnoncat(_data_dir())
-    X = images_to_matrix(data.train_x, dtype=dtype)          # (m, n)
+    X = images_to_matrix(data.train_x, dtype=dtype)          # (m, n): C-ordered examples
     y = data.train_y
-    XT, Y = np.ascontiguousarray(X.T), y.reshape(1, -1).astype(dtype)
-    rows = {}
-    t, (p_ref, costs_ref) = timed(lambda: seeds_plain.L_layer_model(XT, Y, DIMS,
-                                                                      num_iterations=iterations))
-    rows["seeds' algorithm (NumPy)"] = t
-    t, (p_ds, costs_ds) = timed(lambda: L_layer_model(XT, Y, DIMS, num_iterations=iterations))
-    rows["deepstep L_layer_model"] = t
-    clf = DNNClassifier(hidden_layer_sizes=DIMS[1:-1], max_iter=iterations, random_state=1)
-    t, _ = timed(lambda: clf.fit(X, y))
-    rows["deepstep DNNClassifier"] = t
+    XT, Y = X.T, y.reshape(1, -1).astype(dtype)               # (n, m) view, no copy
+    m = X.shape[0]
     from sklearn.neural_network import MLPClassifier
-    mlp = MLPClassifier(hidden_layer_sizes=DIMS[1:-1], solver="sgd", learning_rate_init=0.0075,
-                        momentum=0.0, batch_size=X.shape[0], max_iter=iterations, alpha=0.0,
-                        tol=0.0, n_iter_no_change=iterations + 1, shuffle=False, random_state=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        t, _ = timed(lambda: mlp.fit(X, y))
-    rows["scikit-learn MLPClassifier (sgd, full batch)"] = t
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch not installed: skipping its anchor (pip install torch)")
-    else:
-        torch.set_num_threads(os.cpu_count() or 1)
-        tdtype = torch.float64 if dtype == np.float64 else torch.float32
-        Xt, Yt = torch.tensor(X, dtype=tdtype), torch.tensor(y, dtype=tdtype).reshape(-1, 1)
-        torch.manual_seed(1)
-        layers = []
-        for a, b in itertools.pairwise(DIMS):
-            layers += [torch.nn.Linear(a, b).to(tdtype), torch.nn.ReLU()]
-        net = torch.nn.Sequential(*layers[:-1])
+
+    mlp = MLPClassifier(hidden_layer_sizes=CAT_DIMS[1:-1], solver="sgd",
+                        learning_rate_init=0.0075, momentum=0.0, batch_size=m,
+                        max_iter=iterations, alpha=0.0, tol=0.0,
+                        n_iter_no_change=iterations + 1, shuffle=False, random_state=1)
+    clf = DNNClassifier(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=iterations,
+                        learning_rate=0.0075, random_state=1)
+    contenders = {
+        "deepstep L_layer_model": lambda: L_layer_model(XT, Y, CAT_DIMS,
+                                                        num_iterations=iterations),
+        "deepstep DNNClassifier": lambda: clf.fit(X, y),
+    }
+    slow = {
+        "seeds' algorithm (NumPy)": lambda: seeds_plain.L_layer_model(
+            np.ascontiguousarray(XT), Y, CAT_DIMS, num_iterations=iterations, record_every=1),
+        "scikit-learn MLPClassifier (sgd, full batch)": quiet_sklearn(lambda: mlp.fit(X, y)),
+    }
+    if torch is not None:
+        Xt, Yt = torch.from_numpy(X), torch.from_numpy(y.astype(dtype)).reshape(-1, 1)
+        net = torch_mlp(CAT_DIMS, dtype, seed=1)
         opt = torch.optim.SGD(net.parameters(), lr=0.0075)
         lossf = torch.nn.BCEWithLogitsLoss()
 
         def torch_run():
             for _ in range(iterations):
                 opt.zero_grad()
-                loss = lossf(net(Xt), Yt)
-                loss.backward()
+                lossf(net(Xt), Yt).backward()
                 opt.step()
-        rows["PyTorch CPU (autograd, SGD)"] = timed(torch_run)[0]
-    rows["matrix products only (bound)"] = matmul_bound(XT, iterations)
-    rel = max(abs(a - b) / abs(b) for a, b in zip(costs_ds, costs_ref, strict=True))
-    params_rel = max(float(np.max(np.abs(p_ds[k] - p_ref[k])) / np.max(np.abs(p_ref[k])))
-                     for k in p_ref)
-    return rows, {"max_cost_rel_diff": rel, "max_param_rel_diff": params_rel}
+        slow["PyTorch CPU (autograd, SGD)"] = torch_run
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((CAT_DIMS[l], CAT_DIMS[l - 1])).astype(dtype) for l in range(1, 5)]
+
+    def bound(its):
+        """Only the products the maths needs: W[l] A[l-1] forward, then dZ[l] A[l-1]^T
+        for every layer and W[l]^T dZ[l] for l >= 2 (no dA0), nothing else."""
+        def run():
+            for _ in range(its):
+                acts = [XT]
+                for W in Ws:
+                    acts.append(W @ acts[-1])
+                dZ = acts[-1]
+                for l in range(len(Ws) - 1, -1, -1):
+                    dZ @ acts[l].T
+                    if l:
+                        dZ = Ws[l].T @ dZ
+        return run
+    slow["matrix products only (bound)"] = bound(iterations)
+
+    fast_s, fast_r = race(contenders, rounds)
+    slow_s, slow_r = race(slow, 1)
+    seconds = {**fast_s, **slow_s}
+    if torch is None:
+        print("PyTorch is not installed: its anchor is skipped (pip install torch==2.13.0)")
+
+    # Exactness against the seeds' algorithm: every recorded cost, final parameters.
+    p_ref, costs_ref = slow_r["seeds' algorithm (NumPy)"]
+    p_ds, costs_ds = fast_r["deepstep L_layer_model"]
+    costs_ref = np.array(costs_ref)
+
+    def rel(a, b):
+        return float(np.max(np.abs(np.asarray(a) - b) / np.abs(b)))
+
+    def params_rel(p):
+        return max(float(np.max(np.abs(p[k] - p_ref[k])) / np.max(np.abs(p_ref[k])))
+                   for k in p_ref)
+    check = {
+        "L_layer_model_cost_rel": rel(costs_ds, costs_ref[::100]),
+        "L_layer_model_param_rel": params_rel(p_ds),
+        "DNNClassifier_cost_rel": rel(clf.loss_curve_, costs_ref),
+        "DNNClassifier_param_rel": params_rel(clf.parameters_),
+    }
+
+    # The plain path (no Gram shortcut) per iteration against the bound.
+    p0 = initialize_parameters_deep(CAT_DIMS, 1, init="lecun", dtype=dtype)
+    acts = [get_activation(a) for a in ("relu", "relu", "relu", "sigmoid")]
+    its = max(1, min(iterations, 100))
+
+    def plain():
+        weights = [[p0[f"W{l}"].copy(), p0[f"b{l}"].copy()] for l in range(1, 5)]
+        Trainer(weights, acts, get_loss("binary_cross_entropy"), GradientDescent(0.0075),
+                gram=False).fit(XT, Y, its)
+    plain_s, _ = race({"plain": plain, "bound": bound(its)}, max(rounds, 5))
+    plain_ratio = plain_s["plain"] / plain_s["bound"]
+
+    # Peak memory growth of fit (default settings) for C- and F-ordered X.
+    memory = {}
+    for order in ("C", "F"):
+        Xo = np.asarray(X, order=order)
+        est = DNNClassifier(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=20, random_state=1)
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        est.fit(Xo, y)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        memory[order] = {"peak_growth_bytes": peak, "X_bytes": Xo.nbytes,
+                         "ratio": peak / Xo.nbytes}
+
+    name = np.dtype(dtype).name
+    table(f"case (a) cat {CAT_DIMS}, full batch, {iterations} iterations, {name}",
+          seconds, "ms/iter", iterations, "deepstep L_layer_model")
+    seeds = seconds["seeds' algorithm (NumPy)"]
+    speedup = seeds / seconds["deepstep L_layer_model"]
+    speedup_clf = seeds / seconds["deepstep DNNClassifier"]
+    print(f"speed-up over the seeds' algorithm: {speedup:.1f}x (L_layer_model), "
+          f"{speedup_clf:.1f}x (DNNClassifier)")
+    print("vs the seeds' algorithm: costs max rel diff "
+          f"{check['L_layer_model_cost_rel']:.1e} / {check['DNNClassifier_cost_rel']:.1e}, "
+          f"final parameters {check['L_layer_model_param_rel']:.1e} / "
+          f"{check['DNNClassifier_param_rel']:.1e} (L_layer_model / DNNClassifier)")
+    print(f"plain path (gram=False): {1000 * plain_s['plain'] / its:.3f} ms/iter, bound "
+          f"{1000 * plain_s['bound'] / its:.3f} ms/iter, ratio {plain_ratio:.3f}")
+    for order, mem in memory.items():
+        print(f"fit peak memory growth, {order}-ordered X: {mem['peak_growth_bytes'] / 1e6:.1f} MB"
+              f" = {mem['ratio']:.2f} x X ({mem['X_bytes'] / 1e6:.1f} MB)")
+    return {"iterations": iterations, "seconds": seconds, "check": check,
+            "speedup_vs_seeds": {"L_layer_model": speedup, "DNNClassifier": speedup_clf},
+            "plain_path": {"iterations": its, "seconds": plain_s, "ratio_to_bound": plain_ratio},
+            "fit_memory": memory}
 
 
-def main():
+# ---------------------------------------------------------------------- case (b), (c)
+
+def mnist_like(dtype, m: int, seed: int = 0):
+    """Gaussian inputs labelled by a random teacher network: learnable, MNIST-sized."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, MNIST_DIMS[0])).astype(dtype)
+    W = rng.standard_normal((MNIST_DIMS[0], MNIST_DIMS[-1]))
+    y = np.argmax(X @ W, axis=1)
+    return X, y
+
+
+def case_b(dtype, m: int, rounds: int) -> dict:
+    X, y = mnist_like(dtype, m)
+    batch, lr = 128, 0.01
+    from sklearn.neural_network import MLPClassifier
+
+    clf = DNNClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="gd", learning_rate=lr,
+                        batch_size=batch, max_iter=1, random_state=0)
+    mlp = MLPClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="sgd", momentum=0.0,
+                        learning_rate_init=lr, batch_size=batch, max_iter=1, alpha=0.0,
+                        shuffle=True, random_state=0)
+    contenders = {"deepstep DNNClassifier": lambda: clf.fit(X, y),
+                  "scikit-learn MLPClassifier (sgd)": quiet_sklearn(lambda: mlp.fit(X, y))}
+    if torch is not None:
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        net = torch_mlp(MNIST_DIMS, dtype)
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
+        lossf = torch.nn.CrossEntropyLoss()
+        gen = torch.Generator().manual_seed(0)
+
+        def torch_epoch():
+            order = torch.randperm(m, generator=gen)
+            for start in range(0, m, batch):
+                idx = order[start:start + batch]
+                opt.zero_grad()
+                lossf(net(Xt[idx]), yt[idx]).backward()
+                opt.step()
+        contenders["PyTorch CPU (autograd, SGD)"] = torch_epoch
+    rng = np.random.default_rng(0)
+    Ws = [rng.standard_normal((b, a)).astype(dtype) for a, b in itertools.pairwise(MNIST_DIMS)]
+
+    def bound():
+        """Per batch: W[l] A[l-1] forward, dZ A^T for every layer, W^T dZ above layer 1."""
+        for start in range(0, m, batch):
+            acts = [X[start:start + batch].T]
+            for W in Ws:
+                acts.append(W @ acts[-1])
+            dZ = acts[-1]
+            for l in range(len(Ws) - 1, -1, -1):
+                dZ @ acts[l].T
+                if l:
+                    dZ = Ws[l].T @ dZ
+    contenders["matrix products only (bound)"] = bound
+    seconds, _ = race(contenders, rounds)
+    name = np.dtype(dtype).name
+    table(f"case (b) {m} x {MNIST_DIMS}, softmax, mini-batches of {batch}, one epoch, {name}",
+          seconds, "ms/epoch", 1, "deepstep DNNClassifier")
+    return {"m": m, "batch_size": batch, "seconds": seconds,
+            "final_loss_deepstep": clf.loss_curve_[-1]}
+
+
+def case_c(dtype, rows: int, rounds: int) -> dict:
+    X_train, y_train = mnist_like(dtype, 2000, seed=1)
+    X, _ = mnist_like(dtype, rows, seed=2)
+    from sklearn.neural_network import MLPClassifier
+
+    clf = DNNClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="adam",
+                        learning_rate=1e-3, max_iter=5, random_state=0).fit(X_train, y_train)
+    mlp = MLPClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], max_iter=5, random_state=0)
+    quiet_sklearn(lambda: mlp.fit(X_train, y_train))()
+    contenders = {"deepstep predict_proba": lambda: clf.predict_proba(X),
+                  "scikit-learn predict_proba": lambda: mlp.predict_proba(X)}
+    if torch is not None:
+        net = torch_mlp(MNIST_DIMS, dtype)
+        Xt = torch.from_numpy(X)
+
+        def torch_predict():
+            with torch.no_grad():
+                return torch.softmax(net(Xt), dim=1).numpy()
+        contenders["PyTorch CPU (no_grad, softmax)"] = torch_predict
+    Ws = [np.asarray(clf.parameters_[f"W{l}"]) for l in range(1, len(MNIST_DIMS))]
+
+    def bound():
+        A = X.T
+        for W in Ws:
+            A = W @ A
+    contenders["matrix products only (bound)"] = bound
+    seconds, results = race(contenders, rounds)
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    clf.predict_proba(X)
+    peak = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    name = np.dtype(dtype).name
+    table(f"case (c) predict_proba, {rows} rows, {MNIST_DIMS}, {name}",
+          seconds, "ms/call", 1, "deepstep predict_proba")
+    out = results["deepstep predict_proba"]
+    print(f"predict_proba peak memory growth {peak / 1e6:.1f} MB (output {out.nbytes / 1e6:.1f} MB"
+          f", one unbatched hidden layer would be {rows * MNIST_DIMS[1] * X.itemsize / 1e6:.0f} MB)"
+          f"; dtype {out.dtype}")
+    return {"rows": rows, "seconds": seconds, "peak_growth_bytes": peak,
+            "output_dtype": str(out.dtype)}
+
+
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=2500)
+    parser.add_argument("--cases", default="a,b,c")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes (a: 200 iterations, b: 6000 rows, c: 10000 rows)")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "latest.json"))
     args = parser.parse_args()
-    results = {"machine": {"python": platform.python_version(), "numpy": np.__version__,
-                           "cpus": os.cpu_count()},
-               "case_a": {}}
+    cases = set(args.cases.split(","))
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count() or 1)
+    results: dict = {"machine": {"python": platform.python_version(), "numpy": np.__version__,
+                                 "torch": None if torch is None else torch.__version__,
+                                 "cpus": os.cpu_count(), "platform": platform.platform()}}
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
-        rows, check = case_a(args.iterations, dtype)
-        ds = rows["deepstep L_layer_model"]
-        print(f"\ncase (a) cat [12288, 20, 7, 5, 1], {args.iterations} iterations, {name}")
-        print(f"{'implementation':48s} {'seconds':>9s} {'ms/iter':>9s} {'deepstep/this':>14s}")
-        for k, v in rows.items():
-            print(f"{k:48s} {v:9.3f} {1000 * v / args.iterations:9.3f} {ds / v:14.3f}")
-        print(f"costs vs seeds' algorithm: max relative difference {check['max_cost_rel_diff']:.1e}"
-              f"; final parameters {check['max_param_rel_diff']:.1e}")
-        results["case_a"][name] = {"seconds": rows, "check": check,
-                                   "iterations": args.iterations}
+        if "a" in cases:
+            results.setdefault("case_a", {})[name] = case_a(
+                dtype, 200 if args.quick else 2500, args.rounds)
+        if "b" in cases:
+            results.setdefault("case_b", {})[name] = case_b(
+                dtype, 6000 if args.quick else 60000, args.rounds)
+        if "c" in cases:
+            results.setdefault("case_c", {})[name] = case_c(
+                dtype, 10000 if args.quick else 100000, max(args.rounds, 5))
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

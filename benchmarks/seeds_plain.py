@@ -18,7 +18,7 @@ def init(layer_dims, seed=1, dtype=np.float64):
     return params
 
 
-def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=2500):
+def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=2500, record_every=100):
     params = init(layer_dims, dtype=X.dtype)
     L = len(layer_dims) - 1
     m = X.shape[1]
@@ -31,7 +31,7 @@ def L_layer_model(X, Y, layer_dims, learning_rate=0.0075, num_iterations=2500):
             A = np.maximum(0, Z) if l < L else 1 / (1 + np.exp(-Z))
         AL = A
         cost = float(np.squeeze(-1.0 / m * np.sum(Y * np.log(AL) + (1 - Y) * np.log(1 - AL))))
-        if i % 100 == 0:
+        if i % record_every == 0:
             costs.append(cost)
         dA = -(np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))
         for l in range(L, 0, -1):
