@@ -45,8 +45,10 @@ __all__ = ["DNNClassifier", "DNNRegressor"]
 
 Array = NDArray[np.floating]
 
-#: Rows per block in predict_proba, so memory stays bounded on large inputs.
+#: Most rows per block in predict_proba, so memory stays bounded on large inputs.
 PREDICT_BATCH_ROWS = 8192
+#: Memory budget of one block's intermediate activations in predict (bytes).
+PREDICT_BLOCK_BYTES = 8 * 2**20
 
 
 class _BaseDNN(BaseEstimator):
@@ -413,9 +415,12 @@ class _BaseDNN(BaseEstimator):
         weights = self._weights()
         acts = resolve_activations(self.activations_, len(weights), type(self).__name__)
         out = np.empty((X.shape[0], self.layer_sizes_[-1]), dtype=dtype)
-        # Blocks of rows bound the memory of the intermediate activations.
-        for start in range(0, X.shape[0], PREDICT_BATCH_ROWS):
-            stop = start + PREDICT_BATCH_ROWS
+        # Blocks of rows bound the memory of the intermediate activations (a Z
+        # and an A per layer) to about PREDICT_BLOCK_BYTES, whatever the width.
+        per_row = 2 * sum(self.layer_sizes_[1:]) * np.dtype(dtype).itemsize
+        block = max(64, min(PREDICT_BATCH_ROWS, PREDICT_BLOCK_BYTES // per_row))
+        for start in range(0, X.shape[0], block):
+            stop = start + block
             AL, _ = forward(X[start:stop].T, weights, acts)
             out[start:stop] = AL.T
         return out
