@@ -306,3 +306,19 @@ def test_divergence_in_minibatches_stops_too():
         h = t.fit(X * 10, Y, 100, batch_size=8, rng=np.random.default_rng(0))
     assert t.diverged_at is not None and all(np.isfinite(h.history.get("loss", [])))
     assert all(np.all(np.isfinite(a)) for a in t.parameters.values())
+
+
+def test_a_fit_never_ends_with_non_finite_parameters_even_when_the_cost_stays_finite():
+    from deepstep.training import DivergenceWarning
+
+    t, X, Y = _trainer()
+
+    class Poison(Callback):  # an infinite bias behind a saturated sigmoid keeps the cost finite
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 4:
+                self.trainer.weights[-1][1][...] = np.inf
+
+    t.callbacks.append(Poison())
+    with pytest.warns(DivergenceWarning, match="non-finite parameters"):
+        t.fit(X, Y, 5)
+    assert all(np.all(np.isfinite(a)) for a in t.parameters.values())

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import zipfile
 import zlib
@@ -45,6 +46,7 @@ _MAX_CONFIG_BYTES = 1 << 20
 _MAX_LAYERS = 10_000
 _MAX_ELEMENTS = 1 << 31
 _DTYPES = {"float32": np.dtype(np.float32), "float64": np.dtype(np.float64)}
+_EXTRA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
 class ModelFileError(ValueError):
@@ -73,22 +75,43 @@ def _expected_shapes(config: dict[str, Any], fail: Any) -> dict[str, tuple[int, 
         fail("'classes' must be a list of strings or numbers, or null")
     if not isinstance(config.get("estimator"), str):
         fail(f"'estimator' must be a string, got {config.get('estimator')!r}")
-    shapes: dict[str, tuple[int, int]] = {}
-    total = 0
+    shapes: dict[str, tuple[int, ...]] = dict(_weight_shapes(config))
+    total = sum(int(np.prod(s)) for s in shapes.values())
+    extra = config.get("extra_arrays", {})
+    if not isinstance(extra, dict) or len(extra) > _MAX_LAYERS:
+        fail("'extra_arrays' must be an object of name: shape")
+    for name, shape in extra.items():
+        if (not _EXTRA_NAME.fullmatch(name) or not isinstance(shape, list) or len(shape) > 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n
+                           <= _MAX_ELEMENTS for n in shape)):
+            fail(f"'extra_arrays' entry {name[:40]!r}: {str(shape)[:40]} is not a valid "
+                 "name and shape")
+        shapes[_extra_member(name)] = tuple(shape)
+        total += int(np.prod(shape, dtype=np.int64))
+    if total > _MAX_ELEMENTS:
+        fail(f"the configuration declares {total} values, more than the limit {_MAX_ELEMENTS}")
+    return shapes
+
+
+def _weight_shapes(config: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    sizes = config["layer_sizes"]
+    shapes = {}
     for l in range(1, len(sizes)):
         shapes[f"W{l}"] = (sizes[l], sizes[l - 1])
         shapes[f"b{l}"] = (sizes[l], 1)
-        total += sizes[l] * (sizes[l - 1] + 1)
-    if total > _MAX_ELEMENTS:
-        fail(f"'layer_sizes' declares {total} parameters, more than the limit {_MAX_ELEMENTS}")
     return shapes
+
+
+def _extra_member(name: str) -> str:
+    return f"extra.{name}"
 
 
 # ------------------------------------------------------------------ save
 
 
 def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
-                arrays: dict[str, NDArray[np.floating]]) -> None:
+                arrays: dict[str, NDArray[np.floating]],
+                extra: dict[str, NDArray[np.floating]] | None = None) -> None:
     """Write ``config`` and ``arrays`` to a model file at ``path``, atomically.
 
     Parameters
@@ -102,19 +125,28 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
     arrays : dict of str to ndarray
         Exactly ``W1``, ``b1``, ..., ``WL``, ``bL`` with the shapes the layer
         sizes imply, in the declared dtype, all finite.
+    extra : dict of str to ndarray, optional
+        Further arrays in the same dtype (a training checkpoint's optimizer
+        state), declared in the config as ``extra_arrays`` so that loading
+        checks them like the weights.
     """
     from . import __version__
 
+    extra = dict(extra or {})
     config = {**config, "format": FORMAT_NAME, "format_version": FORMAT_VERSION}
     config.setdefault("library_version", __version__)
+    config.pop("extra_arrays", None)
+    if extra:
+        config["extra_arrays"] = {k: list(np.shape(v)) for k, v in extra.items()}
 
     def fail(message: str) -> None:
         raise ValueError(f"save: {message}")
 
     shapes = _expected_shapes(config, fail)
     dtype = _DTYPES[config["dtype"]]
-    if set(arrays) != set(shapes):
-        fail(f"arrays must be exactly {sorted(shapes)}, got {sorted(arrays)}")
+    if set(arrays) != set(_weight_shapes(config)):
+        fail(f"arrays must be exactly {sorted(_weight_shapes(config))}, got {sorted(arrays)}")
+    arrays = {**arrays, **{_extra_member(k): v for k, v in extra.items()}}
     for name, shape in shapes.items():
         a = arrays[name]
         if not isinstance(a, np.ndarray) or a.shape != shape or a.dtype != dtype:
@@ -160,19 +192,22 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
 # ------------------------------------------------------------------ load
 
 
-def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any],
-                                                       dict[str, NDArray[np.floating]]]:
+def load_arrays(path: str | os.PathLike[str], with_extra: bool = False) -> Any:
     """Read and verify a model file without executing anything from it.
 
     Parameters
     ----------
     path : str or path-like
+    with_extra : bool, default=False
+        Also return the declared extra arrays (a checkpoint's training state).
 
     Returns
     -------
     config : dict
     arrays : dict of str to ndarray
         ``W1``, ``b1``, ..., in the declared dtype and shapes.
+    extra : dict of str to ndarray
+        Only when ``with_extra``.
 
     Raises
     ------
@@ -198,13 +233,17 @@ def load_arrays(path: str | os.PathLike[str]) -> tuple[dict[str, Any],
                 fail("not a deepstep model file (not a zip/npz archive; empty or truncated?)")
             fh.seek(0)
             with zipfile.ZipFile(fh) as zf:
-                return _read_archive(zf, fail)
+                config, arrays = _read_archive(zf, fail)
     except ModelFileError:
         raise
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError,
             NotImplementedError, ValueError) as exc:
         raise ModelFileError(f"{name}: cannot be read as a deepstep model file "
                              f"({type(exc).__name__}: {exc})") from None
+    prefix = _extra_member("")
+    extra = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+    arrays = {k: v for k, v in arrays.items() if not k.startswith(prefix)}
+    return (config, arrays, extra) if with_extra else (config, arrays)
 
 
 def _read_archive(zf: zipfile.ZipFile, fail: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -246,7 +285,7 @@ def _read_archive(zf: zipfile.ZipFile, fail: Any) -> tuple[dict[str, Any], dict[
     return config, arrays
 
 
-def _read_npy(zf: zipfile.ZipFile, member: str, shape: tuple[int, int], dtype: np.dtype,
+def _read_npy(zf: zipfile.ZipFile, member: str, shape: tuple[int, ...], dtype: np.dtype,
               fail: Any) -> NDArray[np.floating]:
     fmt = np.lib.format
     info = zf.getinfo(member)

@@ -15,6 +15,7 @@ never modified.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,6 +71,46 @@ class Optimizer:
             return grads
         scale = self.clip_norm / norm
         return [g * scale for g in grads]
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, Array]]:
+        """The optimizer's state, for a training checkpoint.
+
+        Returns
+        -------
+        scalars : dict
+            JSON-serialisable values (learning rate, step count).
+        arrays : dict of str to ndarray
+            Per-parameter moments, named ``"<moment>_<index>"``.
+        """
+        scalars = {k: v for k, v in vars(self).items()
+                   if isinstance(v, (int, float, bool)) or v is None}
+        arrays = {}
+        for key, value in vars(self).items():
+            if isinstance(value, list):
+                for i, a in enumerate(value):
+                    arrays[f"{key}_{i}"] = a
+        return scalars, arrays
+
+    def set_state(self, scalars: dict[str, Any], arrays: dict[str, Array]) -> None:
+        """Restore what :meth:`get_state` returned (in place of the current state).
+
+        Parameters
+        ----------
+        scalars : dict
+        arrays : dict of str to ndarray
+        """
+        for key, value in scalars.items():
+            if key not in vars(self):
+                raise ValueError(f"{type(self).__name__}.set_state: unknown field {key!r}")
+            setattr(self, key, value)
+        moments: dict[str, list[tuple[int, Array]]] = {}
+        for name, a in arrays.items():
+            key, _, index = name.rpartition("_")
+            if key not in vars(self) or not index.isdigit():
+                raise ValueError(f"{type(self).__name__}.set_state: unknown array {name!r}")
+            moments.setdefault(key, []).append((int(index), a))
+        for key, items in moments.items():
+            setattr(self, key, [a.copy() for _, a in sorted(items, key=lambda t: t[0])])
 
     #: The factor s when the update is exactly ``theta -= s * dtheta`` (plain
     #: gradient descent without clipping), else None. The training loop then

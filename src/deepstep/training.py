@@ -452,6 +452,127 @@ class TerminateOnNaN(Callback):
         warnings.warn(message, DivergenceWarning, stacklevel=2)
 
 
+def _rng_state(rng: Any) -> Any:
+    if rng is None:
+        return None
+    if isinstance(rng, np.random.RandomState):
+        name, keys, pos, has_gauss, gauss = rng.get_state()
+        return {"RandomState": [name, keys.tolist(), int(pos), int(has_gauss), float(gauss)]}
+    return {"Generator": rng.bit_generator.state}
+
+
+def _set_rng_state(rng: Any, state: Any) -> None:
+    if rng is None or state is None:
+        if (rng is None) != (state is None):
+            raise ValueError("Trainer.set_state: the checkpoint's random generators do not "
+                             "match this fit's (shuffle or dropout changed?)")
+        return
+    if isinstance(rng, np.random.RandomState) and "RandomState" in state:
+        name, keys, pos, has_gauss, gauss = state["RandomState"]
+        rng.set_state((name, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    elif isinstance(rng, np.random.Generator) and "Generator" in state:
+        rng.bit_generator.state = state["Generator"]
+    else:
+        raise ValueError("Trainer.set_state: the checkpoint's random generator is of "
+                         "another kind than this fit's")
+
+
+class BackupAndRestore(Callback):
+    """Checkpoint training every ``every`` epochs; a restarted fit resumes from it.
+
+    Like Keras's callback of the same name: if a fit is interrupted (even by
+    SIGKILL or a power cut), running the same fit again with the same
+    callback continues from the last checkpoint instead of starting over,
+    and with the same ``random_state`` ends bit-identical to a fit that was
+    never interrupted: parameters, optimizer moments, learning rate, the
+    shuffling and dropout generators and the history are all restored.
+    Checkpoints are written atomically (a complete file or the previous
+    one, never a torn one) and deleted when the fit completes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The checkpoint file.
+    every : int, default=1
+        Epochs (iterations, when full-batch) between checkpoints.
+    delete_on_success : bool, default=True
+        Remove the checkpoint once the fit has run to its end.
+
+    Notes
+    -----
+    The states of other callbacks (EarlyStopping's patience counter,
+    ReduceLROnPlateau's) are not part of the checkpoint.
+    """
+
+    def __init__(self, path: Any, every: int = 1, delete_on_success: bool = True) -> None:
+        self.path = path
+        self.every = every
+        self.delete_on_success = delete_on_success
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Resume from the checkpoint, when there is one.
+
+        Parameters
+        ----------
+        logs : dict, optional
+        """
+        import os
+
+        from .io import load_arrays
+
+        if not isinstance(self.every, int) or isinstance(self.every, bool) or self.every < 1:
+            raise ValueError(f"BackupAndRestore: every must be a positive integer, "
+                             f"got {self.every!r}")
+        if not os.path.lexists(self.path):
+            return
+        config, parameters, extra = load_arrays(self.path, with_extra=True)
+        state = config.get("training_state")
+        if not isinstance(state, dict):
+            raise ValueError(f"BackupAndRestore: {os.fspath(self.path)} is a model file, "
+                             "not a training checkpoint")
+        self.trainer.set_state(state, parameters, extra)
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Write the checkpoint every ``every`` epochs.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict, optional
+        """
+        if (epoch + 1) % self.every:
+            return
+        from .io import save_arrays
+
+        trainer = self.trainer
+        state, parameters, extra = trainer.get_state()
+        sizes = [trainer.weights[0][0].shape[1]] + [W.shape[0] for W, _ in trainer.weights]
+        config = {
+            "estimator": "checkpoint",
+            "layer_sizes": sizes,
+            "activations": [a.forward.__name__ for a in trainer.activations],
+            "dtype": np.dtype(trainer.weights[0][0].dtype).name,
+            "classes": None,
+            "training_state": state,
+        }
+        save_arrays(self.path, config, parameters, extra)
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """Delete the checkpoint after a complete fit.
+
+        Parameters
+        ----------
+        logs : dict, optional
+        """
+        import os
+
+        if self.delete_on_success and self.trainer.diverged_at is None:
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
 class Trainer:
     """Runs the training loop over a network's weights, in place.
 
@@ -528,6 +649,8 @@ class Trainer:
         self._buffers: Grads | None = None
         self._spare: list[Array] | None = None
         self._batch: Array | None = None
+        self._pending_gram_P: Array | None = None
+        self.rng: Any = None
 
     @property
     def parameters(self) -> dict[str, Array]:
@@ -538,6 +661,64 @@ class Trainer:
         for l, (W, b) in enumerate(self.weights, start=1):
             out[f"W{l}"], out[f"b{l}"] = W, b
         return out
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, Array], dict[str, Array]]:
+        """Everything a resumed fit needs to continue bit for bit.
+
+        Returns
+        -------
+        state : dict
+            JSON-serialisable: epoch, history, the optimizer's scalars, the
+            states of the shuffling and dropout generators.
+        parameters : dict of str to ndarray
+            Copies of ``W1``, ``b1``, ...
+        extra : dict of str to ndarray
+            The optimizer's moments (``opt_<name>``) and, on the Gram-matrix
+            path, its running product ``gram_P``.
+        """
+        parameters = {k: v.copy() for k, v in self.parameters.items()}
+        scalars, moments = self.optimizer.get_state()
+        extra = {f"opt_{k}": v.copy() for k, v in moments.items()}
+        if self._gram is not None:
+            extra["gram_P"] = self._gram.P.copy()
+        state = {
+            "epoch": self.epoch,
+            "history": {"history": self.history.history, "epoch": self.history.epoch},
+            "optimizer": {"class": type(self.optimizer).__name__, "scalars": scalars},
+            "rng": _rng_state(self.rng),
+            "dropout_rng": _rng_state(self.dropout_rng),
+        }
+        return state, parameters, extra
+
+    def set_state(self, state: dict[str, Any], parameters: dict[str, Array],
+                  extra: dict[str, Array]) -> None:
+        """Continue from what :meth:`get_state` returned (called at ``on_train_begin``).
+
+        Parameters
+        ----------
+        state : dict
+        parameters : dict of str to ndarray
+        extra : dict of str to ndarray
+        """
+        current = self.parameters
+        if set(parameters) != set(current) or any(
+                parameters[k].shape != v.shape for k, v in current.items()):
+            raise ValueError("Trainer.set_state: the checkpoint's parameters do not match "
+                             "this network's layers")
+        if state["optimizer"]["class"] != type(self.optimizer).__name__:
+            raise ValueError(f"Trainer.set_state: the checkpoint was written with "
+                             f"{state['optimizer']['class']}, this fit uses "
+                             f"{type(self.optimizer).__name__}")
+        for key, value in current.items():
+            np.copyto(value, parameters[key])
+        self.optimizer.set_state(state["optimizer"]["scalars"],
+                                 {k[4:]: v for k, v in extra.items() if k.startswith("opt_")})
+        self._pending_gram_P = extra.get("gram_P")
+        self.epoch = int(state["epoch"])
+        self.history.history = {k: list(v) for k, v in state["history"]["history"].items()}
+        self.history.epoch = list(state["history"]["epoch"])
+        _set_rng_state(self.rng, state["rng"])
+        _set_rng_state(self.dropout_rng, state["dropout_rng"])
 
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
@@ -596,9 +777,15 @@ class Trainer:
         self._buffers = None
         self._checkpoint_every_step = batch_size is None
         self.diverged_at = None
-        self._call("on_train_begin", {})
-        if batch_size is None and self._use_gram(X, epochs):
+        self.rng = rng
+        end = self.epoch + epochs
+        use_gram = batch_size is None and self._use_gram(X, epochs)
+        self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
+        if use_gram:
             self._gram = _GramState(X, self.weights[0][0])
+            if self._pending_gram_P is not None:
+                self._gram.P[...] = self._pending_gram_P
+            self._pending_gram_P = None
             flat_params = [p for pair in self.weights for p in pair][1:]  # all but W1
             step = self._gram_step
         else:
@@ -607,8 +794,7 @@ class Trainer:
         originals = list(flat_params)
         self._spare = None
         try:
-            start = self.epoch
-            for epoch in range(start, start + epochs):
+            for epoch in range(self.epoch, end):
                 self._call("on_epoch_begin", epoch, {})
                 # Overflow inside a diverging step is reported once, below, as a
                 # DivergenceWarning naming the iteration, not as NumPy noise.
@@ -629,6 +815,7 @@ class Trainer:
                 self._call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
+            self._final_check()
         finally:
             if self._gram is not None:
                 self._gram.materialize(self.weights[0][0])
@@ -644,6 +831,24 @@ class Trainer:
             self._batch = None
         self._call("on_train_end", {})
         return self.history
+
+    def _final_check(self) -> None:
+        """Every fit ends with finite parameters, whatever its costs looked like.
+
+        A cost can stay finite while a parameter is not (an infinite bias
+        behind a saturated sigmoid, say); such a fit is treated as diverged.
+        """
+        if self.diverged_at is not None:
+            return
+        if all(np.all(np.isfinite(p)) for p in self.parameters.values()):
+            return
+        self._restore()
+        self.diverged_at = self.epoch
+        message = (f"training ended with non-finite parameters after iteration {self.epoch}; "
+                   "the last finite parameters were kept. Lower the learning rate.")
+        if self.terminate_on_nan.mode == "raise":
+            raise FloatingPointError(message)
+        warnings.warn(message, DivergenceWarning, stacklevel=3)
 
     def _minibatch_epoch(self, X: Array, Y: Array, flat_params: list[Array], batch_size: int,
                          shuffle: bool, rng: Any, sample_weight: Array | None) -> float:
