@@ -167,6 +167,15 @@ def _hostile_cases(tmp_path):
         {**_config(), "format": "deepstep-model", "format_version": 99})})
     cases["foreign format"] = zipped({**_valid_members(), "config.json": json.dumps(
         {**_config(), "format": "kerasish", "format_version": 1})})
+    cases["absurd extra shape"] = zipped({**_valid_members(), "config.json": json.dumps(
+        {**_config(), "format": "deepstep-model", "format_version": 1,
+         "extra_arrays": {"opt_v_0": [10**9, 10**9]}})})
+    cases["bad extra name"] = zipped({**_valid_members(), "config.json": json.dumps(
+        {**_config(), "format": "deepstep-model", "format_version": 1,
+         "extra_arrays": {"../../etc/passwd": [1]}})})
+    cases["declared extra missing"] = zipped({**_valid_members(), "config.json": json.dumps(
+        {**_config(), "format": "deepstep-model", "format_version": 1,
+         "extra_arrays": {"opt_v_0": [2, 2]}})})
     cases["invalid json"] = zipped({**_valid_members(), "config.json": "{not json"})
     cases["config not object"] = zipped({**_valid_members(), "config.json": "[1, 2]"})
     return cases
@@ -220,3 +229,15 @@ def test_models_with_callbacks_and_numpy_params_save(tmp_path):
                         random_state=np.random.RandomState(0)).fit(X, y)
     clf.save(tmp_path / "m.npz")
     np.testing.assert_array_equal(deepstep.load(tmp_path / "m.npz").predict(X), clf.predict(X))
+
+
+def test_extra_arrays_round_trip_and_stay_out_of_the_weights(tmp_path):
+    from deepstep.io import load_arrays
+
+    extra = {"opt_v_0": np.arange(6.0).reshape(2, 3), "gram_P": np.ones((3, 1))}
+    save_arrays(tmp_path / "c", _config(), _arrays(), extra)
+    config, arrays, got = load_arrays(tmp_path / "c", with_extra=True)
+    assert sorted(arrays) == sorted(_arrays()) and sorted(got) == sorted(extra)
+    for key, value in extra.items():
+        np.testing.assert_array_equal(got[key], value)
+    assert deepstep.io.load_arrays(tmp_path / "c")[1].keys() == arrays.keys()
