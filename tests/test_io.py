@@ -236,7 +236,7 @@ def test_extra_arrays_round_trip_and_stay_out_of_the_weights(tmp_path):
 
     extra = {"opt_v_0": np.arange(6.0).reshape(2, 3), "gram_P": np.ones((3, 1))}
     save_arrays(tmp_path / "c", _config(), _arrays(), extra)
-    config, arrays, got = load_arrays(tmp_path / "c", with_extra=True)
+    _, arrays, got = load_arrays(tmp_path / "c", with_extra=True)
     assert sorted(arrays) == sorted(_arrays()) and sorted(got) == sorted(extra)
     for key, value in extra.items():
         np.testing.assert_array_equal(got[key], value)
