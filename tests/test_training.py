@@ -93,19 +93,20 @@ def _wide_problem(seed=0, n_x=300, m=40, dtype=np.float64):
     return X, Y, p
 
 
-def _run(X, Y, p, gram, epochs=300, callbacks=()):
+def _run(X, Y, p, gram, epochs=300, callbacks=(), alpha=0.0):
     weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
     t = Trainer(weights, resolve_activations(None, 3, "t"), LOSSES["binary_cross_entropy"],
-                GradientDescent(0.05), callbacks, gram=gram)
+                GradientDescent(0.05), callbacks, gram=gram, alpha=alpha)
     history = t.fit(X, Y, epochs)
     return t, history.history["loss"]
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.7])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_gram_path_equals_the_plain_path(dtype):
+def test_gram_path_equals_the_plain_path(dtype, alpha):
     X, Y, p = _wide_problem(dtype=dtype)
-    t_gram, costs_gram = _run(X, Y, p, gram=True)
-    t_plain, costs_plain = _run(X, Y, p, gram=False)
+    t_gram, costs_gram = _run(X, Y, p, gram=True, alpha=alpha)
+    t_plain, costs_plain = _run(X, Y, p, gram=False, alpha=alpha)
     rtol = 1e-9 if dtype == np.float64 else 1e-4
     np.testing.assert_allclose(costs_gram, costs_plain, rtol=rtol)
     for key, value in t_plain.parameters.items():
@@ -120,6 +121,8 @@ def test_gram_auto_is_chosen_only_when_exact_and_cheaper():
     acts = resolve_activations(None, 3, "t")
     loss = LOSSES["binary_cross_entropy"]
     assert Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X, 300)
+    assert Trainer(weights, acts, loss, GradientDescent(0.1), alpha=0.5)._use_gram(X, 300)
+    assert not Trainer(weights, acts, loss, GradientDescent(0.1, clip_norm=1.0))._use_gram(X, 300)
     assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X.T[:, :300].T, 1)
     assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X[:30], 300)
 
@@ -322,3 +325,24 @@ def test_a_fit_never_ends_with_non_finite_parameters_even_when_the_cost_stays_fi
     with pytest.warns(DivergenceWarning, match="non-finite parameters"):
         t.fit(X, Y, 5)
     assert all(np.all(np.isfinite(a)) for a in t.parameters.values())
+
+
+def test_gram_path_with_l2_equals_the_course_loop_with_l2_by_hand():
+    # An independent oracle: the L2 gradient (alpha/m) W added to the course's
+    # dW by hand, and the course's cost plus (alpha/(2m)) sum ||W||^2.
+    X, Y, p = _wide_problem(n_x=120, m=30)
+    alpha, lr, m = 0.9, 0.05, 30
+    t, costs = _run(X, Y, p, gram=True, epochs=60, alpha=alpha)
+    params = {k: v.copy() for k, v in p.items()}
+    expected = []
+    for _ in range(60):
+        AL, caches = steps.L_model_forward(X, params)
+        l2 = alpha / (2 * m) * sum(np.sum(params[f"W{l}"] ** 2) for l in (1, 2, 3))
+        expected.append(steps.compute_cost(AL, Y) + l2)
+        grads = steps.L_model_backward(AL, Y, caches)
+        for l in (1, 2, 3):
+            grads[f"dW{l}"] = grads[f"dW{l}"] + alpha / m * params[f"W{l}"]
+        params = steps.update_parameters(params, grads, lr)
+    np.testing.assert_allclose(costs, expected, rtol=1e-10)
+    for key, value in params.items():
+        np.testing.assert_allclose(t.parameters[key], value, rtol=1e-9, atol=1e-12)

@@ -19,9 +19,10 @@ needed: with ``K = X^T X`` (m x m, computed once), the update
 ``W1 = W1_start - (lr/m) S X^T`` only when someone asks (at the end of
 ``fit``, or when a callback reads :attr:`Trainer.parameters`). This is the
 same arithmetic reordered, not an approximation: costs and parameters agree
-with the plain loop to rounding error (tests check 1e-9). It is used when
-``gram="auto"`` (the default) finds it cheaper, and never for other
-optimisers, whose updates are not linear in the gradient.
+with the plain loop to rounding error (tests check 1e-9). L2 regularisation
+(weight decay) keeps it exact: each step scales W1 by ``1 - lr alpha / m``,
+tracked as one scalar. It is used when ``gram="auto"`` (the default) finds it
+cheaper, and not for momentum, Adam or gradient clipping.
 
 :class:`Trainer` runs exactly that with the engine functions of
 :mod:`deepstep.propagation`, :mod:`deepstep.losses` and
@@ -785,6 +786,7 @@ class Trainer:
             self._gram = _GramState(X, self.weights[0][0])
             if self._pending_gram_P is not None:
                 self._gram.P[...] = self._pending_gram_P
+                self._gram.P0[...] = self._pending_gram_P
             self._pending_gram_P = None
             flat_params = [p for pair in self.weights for p in pair][1:]  # all but W1
             step = self._gram_step
@@ -948,12 +950,11 @@ class Trainer:
     def _use_gram(self, X: Array, epochs: int) -> bool:
         if self.gram is False:
             return False
-        exact = (type(self.optimizer) is GradientDescent and self.alpha == 0
-                 and self.optimizer.clip_norm is None)
+        exact = type(self.optimizer) is GradientDescent and self.optimizer.clip_norm is None
         if self.gram is True:
             if not exact:
                 raise ValueError("Trainer: gram=True needs plain GradientDescent without "
-                                 f"L2 or clipping, got {type(self.optimizer).__name__}")
+                                 f"clipping, got {type(self.optimizer).__name__}")
             return True
         n_x, m = X.shape
         n1 = self.weights[0][0].shape[0]
@@ -973,8 +974,13 @@ class Trainer:
         masks: list[Array] = []
         AL, caches = forward(X, self.weights, self.activations, Z1=Z1, dropout=self.dropout,
                              rng=self.dropout_rng, masks=masks)
+        m = X.shape[1]
         cost = self.loss.cost(AL, Y, sample_weight)
-        if not self._checkpoint(cost, [*flat_params, state.P, state.S]):
+        if self.alpha:
+            squares = state.squared_norm() + sum(float(np.vdot(W, W))
+                                                 for W, _ in self.weights[1:])
+            cost = cost + AL.dtype.type(self.alpha / (2 * m) * squares)
+        if not self._checkpoint(cost, [*flat_params, *state.arrays()]):
             return cost
         scale = self.optimizer.step_scale
         assert scale is not None  # _use_gram admits plain gradient descent only
@@ -983,9 +989,11 @@ class Trainer:
                          premeaned=True, out=self._gradient_buffers(with_dW1=False))
         flat_grads = [grads["db1"]]
         for l in range(2, len(self.weights) + 1):
+            if self.alpha:
+                grads[f"dW{l}"] += (scale * self.alpha / m) * self.weights[l - 1][0]
             flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
         self.optimizer.apply_steps(flat_params, flat_grads)
-        state.advance(grads["dZ1"])
+        state.advance(grads["dZ1"], 1.0 - scale * self.alpha / m)
         return cost
 
     def _mean_delta(self, AL: Array, Y: Array, sample_weight: Array | None,
@@ -1082,29 +1090,64 @@ class Trainer:
 
 
 class _GramState:
-    """The Gram-matrix path's state: K = X^T X, P = W1 X and S = sum of scaled dZ1.
+    """The Gram-matrix path's state, with W1 = a W1_0 - R X^T kept implicit.
 
-    W1 is never updated during training; ``materialize`` writes the current
-    ``W1 = W1_start - S X^T`` into the W1 array in place.
+    ``W1_0`` is the W1 array's content when the state was created or last
+    materialised; the array itself is not touched in between. ``P = W1 X``
+    is kept up to date through ``K = X^T X``. Without L2 the scalar ``a``
+    stays 1; with L2 every step first decays W1 by ``gamma = 1 - lr alpha / m``,
+    which scales ``a`` and ``R``, and ``Q = R K`` is kept so that ``||W1||^2``
+    (the penalty) costs no product with X either. ``materialize`` writes W1.
     """
 
     def __init__(self, X: Array, W1: Array) -> None:
         self.X = X
         self.K = X.T @ X
         self.P = W1 @ X
-        self.S = np.zeros_like(self.P)
+        self.P0 = self.P.copy()
+        self.R = np.zeros_like(self.P)
+        self.Q = np.zeros_like(self.P)
+        self.a = np.ones((), dtype=self.P.dtype)
+        self.w0sq = float(np.vdot(W1, W1))
         self.dirty = False
 
-    def advance(self, step: Array) -> None:
-        # Gradient descent on W1, W1 <- W1 - step X^T with step = (lr/m) dZ1
+    def arrays(self) -> list[Array]:
+        """The arrays one step changes (what a divergence checkpoint must keep)."""
+        return [self.P, self.R, self.Q, self.a]
+
+    def advance(self, step: Array, decay: float = 1.0) -> None:
+        # Gradient descent on W1, W1 <- decay W1 - step X^T with step = (lr/m) dZ1
         # (backpropagated already scaled), seen through X:
-        # W1 X  <-  W1 X - step X^T X.
-        self.P -= step @ self.K
-        self.S += step
+        # W1 X  <-  decay W1 X - step X^T X.
+        SK = step @ self.K
+        if decay == 1.0:
+            self.P -= SK
+            self.R += step
+            self.Q += SK
+        else:
+            self.a *= decay
+            self.R *= decay
+            self.R += step
+            self.Q *= decay
+            self.Q += SK
+            np.multiply(self.P0, self.a, out=self.P)
+            self.P -= self.Q
         self.dirty = True
+
+    def squared_norm(self) -> float:
+        """||W1||^2 = a^2 ||W1_0||^2 - 2 a <W1_0 X, R> + <R K, R>, without W1."""
+        a = float(self.a)
+        return (a * a * self.w0sq - 2 * a * float(np.vdot(self.P0, self.R))
+                + float(np.vdot(self.Q, self.R)))
 
     def materialize(self, W1: Array) -> None:
         if self.dirty:
-            W1 -= self.S @ self.X.T
-            self.S[...] = 0
+            if self.a != 1:
+                W1 *= self.a
+            W1 -= self.R @ self.X.T
+            self.a[...] = 1
+            self.R[...] = 0
+            self.Q[...] = 0
+            self.P0[...] = self.P
+            self.w0sq = float(np.vdot(W1, W1))
             self.dirty = False
