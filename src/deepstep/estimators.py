@@ -30,6 +30,7 @@ from .activations import get_activation
 from .initializers import INITIALIZERS, check_random_state, initialize_parameters_deep
 from .losses import LOSSES
 from .optimizers import SCHEDULES, Adam, GradientDescent, Momentum, Optimizer
+from .outofcore import DaskClusterSource, RowSource, is_out_of_core
 from .propagation import forward, resolve_activations
 from .training import (
     Callback,
@@ -224,6 +225,9 @@ class _BaseDNN(BaseEstimator):
              classes: Any = None) -> _BaseDNN:
         hidden, learning_rate, max_iter = self._check_params()
         continuing = partial and hasattr(self, "_trainer")
+        if is_out_of_core(X):
+            return self._fit_out_of_core(X, y, sample_weight, validation_data, partial,
+                                         hidden, learning_rate, max_iter)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
         if continuing:
@@ -249,22 +253,65 @@ class _BaseDNN(BaseEstimator):
             validation = (X[val].T, Y[:, val])
             X, Y = X[train], Y[:, train]
             weights_m = None if weights_m is None else weights_m[train]
+        return self._train(X.T, Y, loss_name, rng, weights_m, validation, partial, continuing,
+                           hidden, learning_rate, max_iter)
+
+    def _fit_out_of_core(self, X: Any, y: Any, sample_weight: Any, validation_data: Any,
+                         partial: bool, hidden: list[int], learning_rate: float,
+                         max_iter: int) -> _BaseDNN:
+        """fit on an h5py dataset or a Dask array: read in blocks, never loaded whole."""
+        name = type(self).__name__
+        unsupported = {"partial_fit": partial, "sample_weight": sample_weight is not None,
+                       "validation_data": validation_data is not None,
+                       "early_stopping": bool(self.early_stopping),
+                       "class_weight": getattr(self, "class_weight", None) is not None,
+                       "dropout": bool(self.dropout)}
+        used = [k for k, v in unsupported.items() if v]
+        if used:
+            raise ValueError(f"{name}.fit: {', '.join(used)} is not supported with out-of-core "
+                             f"X ({type(X).__name__}); load the data into memory for that")
+        if len(X.shape) != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(f"{name}.fit: X must be 2-D with at least one row and column, "
+                             f"got shape {tuple(X.shape)}")
+        if np.dtype(X.dtype).kind not in "fiub":
+            raise TypeError(f"{name}.fit: X must hold numbers, got dtype {X.dtype}")
+        dtype = np.float32 if np.dtype(X.dtype) == np.float32 else np.float64
+        y = np.asarray(y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"{name}.fit: X has {X.shape[0]} rows but y has {y.shape[0]}")
+        if isinstance(self, RegressorMixin):
+            y = y.astype(np.float64)
+        self.n_features_in_ = int(X.shape[1])
+        Y, loss_name = self._encode_targets(y, dtype, None)
+        source: RowSource = RowSource(X, dtype)
+        client = _distributed_client() if hasattr(X, "to_delayed") else None
+        if client is not None and self.batch_size is None:
+            source = DaskClusterSource(X, Y, client, dtype)
+        source.check_finite()
+        rng = check_random_state(self.random_state)
+        return self._train(source, Y, loss_name, rng, None, None, False, False, hidden,
+                           learning_rate, max_iter)
+
+    def _train(self, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Array | None,
+               validation: Any, partial: bool, continuing: bool, hidden: list[int],
+               learning_rate: float, max_iter: int) -> _BaseDNN:
+        """Build (or continue) the trainer and run it; X is (n_x, m) or a RowSource."""
         loss = LOSSES[loss_name]
+        dtype = Y.dtype
         if continuing:
             trainer = self._trainer
             epochs, callbacks = 1, []
         else:
-            dims = [X.shape[1], *hidden, Y.shape[0]]
+            dims = [X.shape[0], *hidden, Y.shape[0]]
             hidden_acts = ([self.activation] * len(hidden) if isinstance(self.activation, str)
                            else list(self.activation))
             activations = [*hidden_acts, loss.output_activation]
             acts = resolve_activations(activations, len(dims) - 1, type(self).__name__ + ".fit")
             if (self.warm_start and hasattr(self, "parameters_") and self.layer_sizes_ == dims
-                    and self.parameters_["W1"].dtype == X.dtype):
+                    and self.parameters_["W1"].dtype == dtype):
                 parameters = {k: v.copy() for k, v in self.parameters_.items()}
             else:
-                parameters = initialize_parameters_deep(dims, rng, init=self.init,
-                                                        dtype=X.dtype)
+                parameters = initialize_parameters_deep(dims, rng, init=self.init, dtype=dtype)
             weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
             epochs = 1 if partial else max_iter
             callbacks = self._callbacks(epochs)
@@ -285,7 +332,7 @@ class _BaseDNN(BaseEstimator):
             self.n_iter_ = 0
             self.history_ = trainer.history
         trainer.callbacks = [trainer.history, trainer.terminate_on_nan, *callbacks]
-        trainer.fit(X.T, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
+        trainer.fit(X, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
                     sample_weight=weights_m, validation_data=validation,
                     metrics=self._metrics() if validation is not None else None)
         self._trainer = trainer
@@ -409,8 +456,18 @@ class _BaseDNN(BaseEstimator):
     def _output(self, X: ArrayLike) -> Array:
         """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
         check_is_fitted(self, "parameters_")
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         dtype = self.parameters_["W1"].dtype
+        if is_out_of_core(X):
+            if len(X.shape) != 2 or X.shape[1] != self.n_features_in_:
+                raise ValueError(f"{type(self).__name__}: X has shape {tuple(X.shape)}, the "
+                                 f"model expects {self.n_features_in_} features")
+            source = RowSource(X, dtype)
+            source.check_finite()
+            out = np.empty((X.shape[0], self.layer_sizes_[-1]), dtype=dtype)
+            for start, rows in source.blocks():
+                out[start:start + len(rows)] = self._output(rows)
+            return out
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = X.astype(dtype, copy=False)
         weights = self._weights()
         acts = resolve_activations(self.activations_, len(weights), type(self).__name__)
@@ -648,3 +705,15 @@ class DNNRegressor(RegressorMixin, _BaseDNN):
         """
         out = self._output(X)
         return out[:, 0] if getattr(self, "_single_output", out.shape[1] == 1) else out
+
+
+def _distributed_client() -> Any:
+    """The active ``dask.distributed`` client, or None (no cluster, or no distributed)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None

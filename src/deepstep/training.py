@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 from .activations import Activation
 from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
+from .outofcore import RowSource
 from .propagation import Grads, backward, forward
 
 __all__ = [
@@ -780,7 +781,8 @@ class Trainer:
         self.diverged_at = None
         self.rng = rng
         end = self.epoch + epochs
-        use_gram = batch_size is None and self._use_gram(X, epochs)
+        source = X if isinstance(X, RowSource) else None
+        use_gram = batch_size is None and source is None and self._use_gram(X, epochs)
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
         if use_gram:
             self._gram = _GramState(X, self.weights[0][0])
@@ -792,7 +794,7 @@ class Trainer:
             step = self._gram_step
         else:
             flat_params = [p for pair in self.weights for p in pair]
-            step = self.step
+            step = self.step if source is None else self._source_step
         originals = list(flat_params)
         self._spare = None
         try:
@@ -805,6 +807,9 @@ class Trainer:
                         self._call("on_batch_begin", 0, {})
                         cost = step(X, Y, flat_params, sample_weight)
                         self._call("on_batch_end", 0, {"loss": float(cost)})
+                    elif source is not None:
+                        cost = self._source_minibatch_epoch(source, Y, flat_params, batch_size,
+                                                            shuffle, rng)
                     else:
                         cost = self._minibatch_epoch(X, Y, flat_params, batch_size, shuffle,
                                                      rng, sample_weight)
@@ -833,6 +838,47 @@ class Trainer:
             self._batch = None
         self._call("on_train_end", {})
         return self.history
+
+    def _source_step(self, X: RowSource, Y: Array, flat_params: list[Array],
+                     sample_weight: Array | None = None) -> Any:
+        """One full-batch iteration whose gradient is summed over blocks of rows.
+
+        The blocks come from disk, or from the workers of a Dask cluster
+        (see :mod:`deepstep.outofcore`); the update is the same as :meth:`step`'s.
+        """
+        m = X.shape[1]
+        scale = self.optimizer.step_scale
+        names = [a.forward.__name__ for a in self.activations]
+        cost, grads = X.gradient(Y, [(W, b) for W, b in self.weights], names, self.loss.name,
+                                 1.0 if scale is None else scale)
+        cost = self.weights[0][0].dtype.type(cost + l2_penalty(self.weights, self.alpha, m))
+        if not self._checkpoint(cost, flat_params, copy=scale is None):
+            return cost
+        flat_grads = []
+        for l, (W, _) in enumerate(self.weights, start=1):
+            if self.alpha:
+                grads[f"dW{l}"] += ((1.0 if scale is None else scale) * self.alpha / m) * W
+            flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
+        if scale is None:
+            self.optimizer.update(flat_params, flat_grads, overwrite_grads=True)
+        else:
+            self._apply_steps(flat_params, flat_grads)
+        return cost
+
+    def _source_minibatch_epoch(self, X: RowSource, Y: Array, flat_params: list[Array],
+                                batch_size: int, shuffle: bool, rng: Any) -> float:
+        """Mini-batches over blocks read one at a time, in a shuffled order."""
+        starts = list(X.starts())
+        order = rng.permutation(len(starts)) if shuffle else range(len(starts))
+        total = 0.0
+        for start, rows in X.blocks(order):
+            k = rows.shape[0]
+            cost = self._minibatch_epoch(rows.T, Y[:, start:start + k], flat_params,
+                                         batch_size, shuffle, rng, None)
+            if not np.isfinite(cost):
+                return cost
+            total += cost * k
+        return total / X.shape[1]
 
     def _final_check(self) -> None:
         """Every fit ends with finite parameters, whatever its costs looked like.
