@@ -192,13 +192,16 @@ class DaskClusterSource(RowSource):
             where = [workers[i % len(workers)]]
             self.x_futures.append(client.compute(part, workers=where))
             self.y_futures.append(client.scatter(np.ascontiguousarray(Y[:, a:b]),
-                                                 workers=where))
+                                                 workers=where, hash=False))
 
     def gradient(self, Y: Array, weights: Sequence[tuple[Array, Array]],
                  activations: Sequence[str], loss: str,
                  scale: float) -> tuple[float, dict[str, Array]]:
         """The full-batch cost and gradient, each chunk's share computed on its worker."""
-        w = self.client.scatter([(W, b) for W, b in weights], broadcast=True)
+        # hash=False: a fresh key every step. With content hashing, a parameter
+        # that did not change (a zero bias) would get the previous step's key,
+        # and releasing the previous step's futures would cancel this one.
+        w = self.client.scatter([(W, b) for W, b in weights], broadcast=True, hash=False)
         parts = self.client.map(block_gradient, self.x_futures, self.y_futures,
                                 weights=w, activations=list(activations), loss=loss,
                                 m_total=self.shape[1], scale=scale, pure=False)
