@@ -117,7 +117,7 @@ def test_out_of_core_input_errors(tmp_path, h5_data):
     path = tmp_path / "bad.h5"
     with h5py.File(path, "w") as f:
         f["X"] = bad
-    with h5py.File(path, "r") as f, pytest.raises(ValueError, match="NaN or infinite.*row 123"):
+    with h5py.File(path, "r") as f, pytest.raises(ValueError, match=r"NaN or infinite.*row 123"):
         DNNClassifier(max_iter=1).fit(f["X"], y)
     fitted = DNNClassifier(max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="expects 8 features"):

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._backend import is_foreign, namespace
+
 __all__ = [
     "as_float_array",
     "check_binary_labels",
@@ -27,8 +29,8 @@ __all__ = [
 
 def describe(x: Any) -> str:
     """Short description of ``x`` for error messages (type, shape and dtype)."""
-    if isinstance(x, np.ndarray):
-        return f"array of shape {x.shape} and dtype {x.dtype}"
+    if isinstance(x, np.ndarray) or is_foreign(x):
+        return f"array of shape {tuple(x.shape)} and dtype {x.dtype}"
     if isinstance(x, (list, tuple)):
         return f"{type(x).__name__} of length {len(x)}"
     return f"{type(x).__name__} {x!r}" if np.isscalar(x) or x is None else type(x).__name__
@@ -71,6 +73,8 @@ def as_float_array(
         If ``x`` does not have ``ndim`` dimensions.
     """
     prefix = f"{func}: " if func else ""
+    if is_foreign(x):
+        return _as_float_foreign(x, name, ndim, prefix)
     if not isinstance(x, np.ndarray):
         if x is None or isinstance(x, (str, bytes, dict, set)):
             raise TypeError(f"{prefix}{name} must be a numeric array, got {describe(x)}")
@@ -100,8 +104,35 @@ def as_float_array(
     return x
 
 
+def _as_float_foreign(x: Any, name: str, ndim: int | None, prefix: str) -> Any:
+    """as_float_array for an array of another array-API library (kept in that library)."""
+    xp = namespace(x)
+    if xp.isdtype(x.dtype, "real floating"):
+        pass
+    elif xp.isdtype(x.dtype, ("integral", "bool")):
+        x = xp.astype(x, xp.float64)
+    else:
+        raise TypeError(
+            f"{prefix}{name} must hold real numbers (float, int or bool), got dtype {x.dtype}"
+        )
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(
+            f"{prefix}{name} must be a {ndim}-D array, got {x.ndim}-D array of shape "
+            f"{tuple(x.shape)}"
+        )
+    return x
+
+
 def check_finite(x: NDArray[np.floating], name: str, *, func: str = "") -> None:
     """Raise ``ValueError`` if ``x`` holds NaN or infinity, saying how many and where."""
+    if is_foreign(x):
+        xp = namespace(x)
+        bad = ~xp.isfinite(x)
+        if bool(xp.any(bad)):
+            prefix = f"{func}: " if func else ""
+            raise ValueError(f"{prefix}{name} must be finite, got "
+                             f"{int(xp.sum(xp.astype(bad, xp.int64)))} NaN or infinite value(s)")
+        return
     # x.sum() is finite iff every element is finite, except that huge finite
     # values may overflow the sum; fall back to the exact check only then.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -121,6 +152,14 @@ def check_finite(x: NDArray[np.floating], name: str, *, func: str = "") -> None:
 
 def check_binary_labels(Y: NDArray[Any], name: str = "Y", *, func: str = "") -> None:
     """Raise ``ValueError`` unless every element of ``Y`` is exactly 0 or 1."""
+    if is_foreign(Y):
+        xp = namespace(Y)
+        bad = (Y != 0) & (Y != 1)
+        if bool(xp.any(bad)):
+            prefix = f"{func}: " if func else ""
+            raise ValueError(f"{prefix}{name} must hold binary labels 0 or 1, got "
+                             f"{int(xp.sum(xp.astype(bad, xp.int64)))} other value(s)")
+        return
     bad = (Y != 0) & (Y != 1)
     if bad.any():
         prefix = f"{func}: " if func else ""

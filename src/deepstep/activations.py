@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._backend import is_foreign, namespace
 from ._validation import as_float_array
 
 __all__ = [
@@ -49,9 +50,10 @@ def _expit(Z: Array) -> Array:
     instead of rounding 1 + exp(-Z) to infinity (the course's form warns of
     overflow at Z = -1000).
     """
-    E = np.exp(-np.abs(Z))
+    xp = namespace(Z)
+    E = xp.exp(-xp.abs(Z))
     S = 1.0 / (1.0 + E)
-    return np.where(Z >= 0, S, E * S)
+    return xp.where(Z >= 0, S, E * S)
 
 
 def sigmoid(Z: ArrayLike) -> tuple[Array, Array]:
@@ -108,7 +110,7 @@ def relu(Z: ArrayLike) -> tuple[Array, Array]:
         ``Z`` itself, kept for :func:`relu_backward`.
     """
     Z = as_float_array(Z, "Z", ndim=None, func="relu")
-    return np.maximum(Z, 0), Z
+    return namespace(Z).maximum(Z, 0.0), Z
 
 
 def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
@@ -130,6 +132,8 @@ def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     # The course's convention: the derivative at Z == 0 is taken as 0.
     # Multiplying by the 0/1 mask is several times faster than np.where; it
     # leaves -0.0 where dA < 0 and Z <= 0, and adding +0.0 turns those into 0.0.
+    if is_foreign(Z):
+        return namespace(Z).where(Z > 0, dA, 0.0)
     dZ = dA * (Z > 0)
     dZ += 0.0
     return dZ
@@ -149,7 +153,7 @@ def leaky_relu(Z: ArrayLike) -> tuple[Array, Array]:
         ``Z`` itself.
     """
     Z = as_float_array(Z, "Z", ndim=None, func="leaky_relu")
-    return np.where(Z > 0, Z, LEAKY_SLOPE * Z), Z
+    return namespace(Z).where(Z > 0, Z, LEAKY_SLOPE * Z), Z
 
 
 def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
@@ -166,7 +170,7 @@ def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     dZ : ndarray of shape (n_l, m)
     """
     dA, Z = _check_backward_pair(dA, cache, "leaky_relu_backward")
-    return np.where(Z > 0, dA, LEAKY_SLOPE * dA)
+    return namespace(Z).where(Z > 0, dA, LEAKY_SLOPE * dA)
 
 
 def tanh(Z: ArrayLike) -> tuple[Array, Array]:
@@ -183,7 +187,7 @@ def tanh(Z: ArrayLike) -> tuple[Array, Array]:
         ``Z`` itself.
     """
     Z = as_float_array(Z, "Z", ndim=None, func="tanh")
-    return np.tanh(Z), Z
+    return namespace(Z).tanh(Z), Z
 
 
 def tanh_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
@@ -200,7 +204,7 @@ def tanh_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     dZ : ndarray of shape (n_l, m)
     """
     dA, Z = _check_backward_pair(dA, cache, "tanh_backward")
-    t = np.tanh(Z)
+    t = namespace(Z).tanh(Z)
     return dA * (1 - t * t)
 
 
@@ -241,8 +245,9 @@ def identity_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
 def _softmax(Z: Array) -> Array:
     # Subtracting each column's maximum leaves softmax unchanged and keeps
     # every exponent <= 0, so nothing overflows.
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
-    E /= E.sum(axis=0, keepdims=True)
+    xp = namespace(Z)
+    E = xp.exp(Z - xp.max(Z, axis=0, keepdims=True))
+    E /= xp.sum(E, axis=0, keepdims=True)
     return E
 
 
@@ -281,7 +286,7 @@ def softmax_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """
     dA, Z = _check_backward_pair(dA, cache, "softmax_backward")
     A = _softmax(Z)
-    return A * (dA - np.sum(dA * A, axis=0, keepdims=True))
+    return A * (dA - namespace(A).sum(dA * A, axis=0, keepdims=True))
 
 
 def _check_backward_pair(dA: Any, cache: Any, func: str) -> tuple[Array, Array]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._backend import namespace
 from ._validation import as_float_array, check_finite
 from .activations import Activation, get_activation
 
@@ -109,7 +110,7 @@ def _linear_backward(
     # out=(dW, db) writes into the training loop's preallocated buffers: a
     # fresh dW every mini-batch costs page faults comparable to the product.
     m = 1 if premeaned else A_prev.shape[1]
-    dW = np.matmul(dZ, A_prev.T, out=None if out is None else out[0])
+    dW = dZ @ A_prev.T if out is None else np.matmul(dZ, A_prev.T, out=out[0])
     if m != 1:
         dW /= m
     db = _bias_gradient(dZ, m, out=None if out is None else out[1])
@@ -119,7 +120,10 @@ def _linear_backward(
 
 def _bias_gradient(dZ: Array, m: int, out: Array | None = None) -> Array:
     """Equation (9): db = (1/m) sum over the examples of dZ."""
-    db = np.sum(dZ, axis=1, keepdims=True, out=out)
+    if out is None:
+        db = namespace(dZ).sum(dZ, axis=1, keepdims=True)
+    else:
+        db = np.sum(dZ, axis=1, keepdims=True, out=out)
     if m != 1:
         db /= m
     return db

@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._backend import is_foreign, namespace, squared_norm
 from ._validation import as_float_array, check_binary_labels, check_finite
 
 __all__ = [
@@ -69,49 +70,59 @@ def compute_cost(AL: ArrayLike, Y: ArrayLike) -> np.floating:
     output of exactly 0 or 1 gives a large but finite cost.
     """
     AL, Y = _check_output_and_labels(AL, Y, "compute_cost")
-    if np.any((AL < 0) | (AL > 1)):
+    xp = namespace(AL)
+    if bool(xp.any((AL < 0) | (AL > 1))):
         raise ValueError(
             f"compute_cost: AL must hold probabilities in [0, 1], got values in "
-            f"[{AL.min()!r}, {AL.max()!r}]"
+            f"[{float(xp.min(AL))!r}, {float(xp.max(AL))!r}]"
         )
     return _binary_cross_entropy(AL, Y)
 
 
 def _mean(per_example: Array, m: int, sample_weight: Array | None) -> Any:
     """(1/m) sum over examples, or the sample_weight-weighted average."""
+    xp = namespace(per_example)
     if sample_weight is None:
         # -(1/m) * sum in the course's order of operations, so the printed
         # digits of the seeds come out exactly.
-        return (1.0 / m) * np.sum(per_example)
-    return np.sum(per_example * sample_weight) / np.sum(sample_weight)
+        return (1.0 / m) * xp.sum(per_example)
+    return xp.sum(per_example * sample_weight) / xp.sum(sample_weight)
+
+
+def _scalar(cost: Any, AL: Array) -> Any:
+    # A NumPy scalar of AL's dtype, or a Python float for other libraries
+    # (one device-to-host transfer per cost on a GPU).
+    return float(cost) if is_foreign(AL) else AL.dtype.type(cost)
 
 
 def _binary_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = None
                           ) -> np.floating:
     # One or several independent sigmoid outputs (multi-label): summed over
     # the rows, averaged over the examples.
-    eps = np.finfo(AL.dtype).eps
-    P = np.clip(AL, eps, 1 - eps)
+    xp = namespace(AL)
+    eps = float(xp.finfo(AL.dtype).eps)
+    P = xp.clip(AL, eps, 1 - eps)
     if sample_weight is None:
-        cost = (-1.0 / AL.shape[1]) * np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P))
+        cost = (-1.0 / AL.shape[1]) * xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P))
     else:
-        per_example = -np.sum(Y * np.log(P) + (1 - Y) * np.log1p(-P), axis=0)
+        per_example = -xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P), axis=0)
         cost = _mean(per_example, AL.shape[1], sample_weight)
-    return AL.dtype.type(cost)
+    return _scalar(cost, AL)
 
 
 def _categorical_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = None
                                ) -> np.floating:
     # J = -(1/m) sum_i sum_k y_k(i) log a_k(i), with a clipped to [eps, 1].
-    eps = np.finfo(AL.dtype).eps
-    per_example = -np.sum(Y * np.log(np.clip(AL, eps, 1.0)), axis=0)
-    return AL.dtype.type(_mean(per_example, AL.shape[1], sample_weight))
+    xp = namespace(AL)
+    eps = float(xp.finfo(AL.dtype).eps)
+    per_example = -xp.sum(Y * xp.log(xp.clip(AL, eps, 1.0)), axis=0)
+    return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 
 
 def _squared_error(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
     # J = (1/m) sum_i (1/2) ||a(i) - y(i)||^2, scikit-learn's convention.
-    per_example = 0.5 * np.sum((AL - Y) ** 2, axis=0)
-    return AL.dtype.type(_mean(per_example, AL.shape[1], sample_weight))
+    per_example = 0.5 * namespace(AL).sum((AL - Y) ** 2, axis=0)
+    return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 
 
 def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
@@ -143,9 +154,10 @@ def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
 
 
 def _binary_cross_entropy_backward(AL: Array, Y: Array) -> Array:
-    eps = np.finfo(AL.dtype).eps
+    xp = namespace(AL)
+    eps = float(xp.finfo(AL.dtype).eps)
     inside = (AL >= 0) & (AL <= 1)
-    P = np.where(inside, np.clip(AL, eps, 1 - eps), AL)
+    P = xp.where(inside, xp.clip(AL, eps, 1 - eps), AL)
     return -(Y / P - (1 - Y) / (1 - P))
 
 
@@ -165,7 +177,7 @@ def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
         raise ValueError(f"{func}: AL and Y must hold at least one example, got m = 0")
     check_finite(AL, "AL", func=func)
     check_binary_labels(Y, "Y", func=func)
-    return AL, Y.astype(AL.dtype, copy=False)
+    return AL, namespace(AL).astype(Y, AL.dtype, copy=False)
 
 
 def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
@@ -176,7 +188,7 @@ def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None
     delta = AL - Y
     if sample_weight is not None:
         # linear_backward divides by m; the weighted mean divides by sum(w).
-        delta *= sample_weight * (AL.shape[1] / np.sum(sample_weight))
+        delta *= sample_weight * (AL.shape[1] / namespace(AL).sum(sample_weight))
     return delta
 
 
@@ -249,4 +261,4 @@ def l2_penalty(weights: Any, alpha: float, m: int) -> float:
     """
     if alpha == 0:
         return 0.0
-    return alpha / (2 * m) * sum(float(np.vdot(W, W)) for W, _ in weights)
+    return alpha / (2 * m) * sum(squared_norm(W) for W, _ in weights)

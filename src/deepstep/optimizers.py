@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._backend import copy, is_foreign, namespace, squared_norm
 from ._validation import as_float_array, check_finite, check_positive_float, count_layers
 
 __all__ = [
@@ -66,7 +67,7 @@ class Optimizer:
         """
         if self.clip_norm is None:
             return grads
-        norm = np.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        norm = float(np.sqrt(sum(squared_norm(g) for g in grads)))
         if norm <= self.clip_norm:
             return grads
         scale = self.clip_norm / norm
@@ -110,7 +111,7 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}.set_state: unknown array {name!r}")
             moments.setdefault(key, []).append((int(index), a))
         for key, items in moments.items():
-            setattr(self, key, [a.copy() for _, a in sorted(items, key=lambda t: t[0])])
+            setattr(self, key, [copy(a) for _, a in sorted(items, key=lambda t: t[0])])
 
     #: The factor s when the update is exactly ``theta -= s * dtheta`` (plain
     #: gradient descent without clipping), else None. The training loop then
@@ -134,7 +135,12 @@ class Optimizer:
             they were (the training loop keeps them as its checkpoint).
         """
         for i, (theta, step) in enumerate(zip(params, steps, strict=True)):
-            np.subtract(theta, step, out=theta if out is None else out[i])
+            if out is None:
+                theta -= step
+            elif is_foreign(theta):
+                out[i][...] = theta - step
+            else:
+                np.subtract(theta, step, out=out[i])
 
     def update(self, params: Sequence[Array], grads: Sequence[Array], *,
                overwrite_grads: bool = False) -> None:
@@ -235,17 +241,17 @@ class Momentum(GradientDescent):
         """
         grads = self.clip(grads)
         if self.velocity is None:
-            self.velocity = [np.zeros_like(p) for p in params]
+            self.velocity = [namespace(p).zeros_like(p) for p in params]
         b, lr = self.beta, self.learning_rate
         for theta, g, v in zip(params, grads, self.velocity, strict=True):
-            g = g if overwrite_grads else g.copy()
+            g = g if overwrite_grads else copy(g)
             g *= 1 - b            # (1 - beta) dtheta
             v *= b
             v += g
             if self.nesterov:     # beta v + (1 - beta) dtheta
                 g += b * v
             else:
-                np.copyto(g, v)
+                g[...] = v
             g *= lr
             theta -= g
 
@@ -291,12 +297,20 @@ class Adam(Optimizer):
         """
         grads = self.clip(grads)
         if self.v is None or self.s is None:
-            self.v = [np.zeros_like(p) for p in params]
-            self.s = [np.zeros_like(p) for p in params]
+            self.v = [namespace(p).zeros_like(p) for p in params]
+            self.s = [namespace(p).zeros_like(p) for p in params]
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
         for theta, g, v, s in zip(params, grads, self.v, self.s, strict=True):
+            if is_foreign(theta):   # the array API has no out=: plain expressions
+                xp = namespace(theta)
+                v *= b1
+                v += (1 - b1) * g
+                s *= b2
+                s += (1 - b2) * (g * g)
+                theta -= (self.learning_rate / c1) * v / (xp.sqrt(s / c2) + self.epsilon)
+                continue
             # One parameter-sized scratch array (the gradient itself, when the
             # caller allows) instead of a temporary per operation.
             if overwrite_grads:
@@ -461,7 +475,8 @@ def update_parameters(
             check_finite(grad, f"grads[{gkey!r}]", func=func)
             keys.append(key)
             # A fresh copy in the common dtype: the caller's array is never written.
-            values.append(value.astype(np.result_type(value, grad), copy=True))
+            xp = namespace(value, grad)
+            values.append(xp.astype(value, xp.result_type(value, grad), copy=True))
             gradients.append(grad)
     optimizer.update(values, gradients)
     return dict(zip(keys, values, strict=True))

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._backend import is_foreign, namespace
 from ._validation import as_float_array, check_finite, count_layers
 from .activations import Activation, get_activation
 from .layers import (
@@ -113,8 +114,11 @@ def forward(
             A, cache = _linear_activation_forward(A, W, b, act)
             caches.append(cache)
         if dropout and l < L - 1:
-            mask = (rng.random(A.shape) >= dropout).astype(A.dtype)
+            single = A.dtype == namespace(A).float32
+            mask = (rng.random(A.shape) >= dropout).astype(np.float32 if single else np.float64)
             mask /= 1 - dropout
+            if is_foreign(A):  # drawn on the host from the one generator, then moved
+                mask = namespace(A).asarray(mask)
             A = A * mask
             if masks is not None:
                 masks.append(mask)

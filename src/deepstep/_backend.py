@@ -1,0 +1,92 @@
+"""Which array library an array belongs to: NumPy, or any array-API library (CuPy, ...).
+
+The engine's functions call ``xp = namespace(arrays...)`` and then only
+functions of the array API standard on ``xp``, so the same code runs on NumPy
+arrays and on CuPy arrays (on a GPU), or on ``array_api_strict`` arrays, which
+CI uses to prove that nothing NumPy-only slipped in. NumPy arrays keep NumPy
+itself as their namespace, and a few hot spots keep NumPy-only fast paths
+(``out=`` buffers) behind :func:`is_numpy`.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+__all__ = ["copy", "device_namespace", "is_foreign", "is_numpy", "namespace", "squared_norm",
+           "to_numpy"]
+
+
+def is_foreign(x: Any) -> bool:
+    """True for an array of an array-API library other than NumPy."""
+    return not isinstance(x, np.ndarray) and hasattr(x, "__array_namespace__")
+
+
+def namespace(*arrays: Any) -> ModuleType:
+    """The array namespace of ``arrays``: NumPy itself for NumPy arrays (and scalars)."""
+    foreign = [a for a in arrays if is_foreign(a)]
+    if not foreign:
+        return np
+    try:
+        from array_api_compat import array_namespace
+    except ImportError:  # the library's own namespace still follows the standard
+        return foreign[0].__array_namespace__()
+    return array_namespace(*foreign)
+
+
+def is_numpy(xp: ModuleType) -> bool:
+    """True when ``xp`` is NumPy itself (the fast paths with ``out=`` apply)."""
+    return xp is np
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A NumPy copy of any array (from a GPU too); NumPy arrays are returned as they are."""
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "get"):           # CuPy
+        return np.asarray(x.get())
+    try:
+        return np.asarray(x)
+    except (TypeError, ValueError, RuntimeError):
+        return np.from_dlpack(x)
+
+
+def copy(x: Any) -> Any:
+    """A copy of ``x`` in its own library."""
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return namespace(x).asarray(x, copy=True)
+
+
+def device_namespace(device: str) -> ModuleType:
+    """The array library for ``device``: NumPy for "cpu", CuPy for "gpu".
+
+    Raises
+    ------
+    ValueError
+        For another device, or "gpu" when CuPy (or a GPU) is not available.
+    """
+    if device == "cpu":
+        return np
+    if device == "gpu":
+        try:
+            import cupy
+            from array_api_compat import array_namespace
+
+            cupy.zeros(1)  # fails here, clearly, when there is no usable GPU
+        except Exception as exc:  # ImportError, or CUDA errors of many types
+            raise ValueError(
+                "device='gpu' needs CuPy and a CUDA GPU (pip install 'deepstep[gpu]'); "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        return array_namespace(cupy.zeros(1))
+    raise ValueError(f"device must be 'cpu' or 'gpu', got {device!r}")
+
+
+def squared_norm(W: Any) -> float:
+    """The sum of W's squared entries (``np.vdot`` for NumPy: no temporary)."""
+    if is_foreign(W):
+        return float(namespace(W).sum(W * W))
+    return float(np.vdot(W, W))
