@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._backend import device_namespace, is_numpy, to_numpy
 from ._validation import check_positive_float, check_positive_int
 from .activations import get_activation
 from .initializers import INITIALIZERS, check_random_state, initialize_parameters_deep
@@ -114,6 +115,11 @@ class _BaseDNN(BaseEstimator):
         ``True`` or 1 shows a progress bar; 2 prints the cost every 100 iterations.
     callbacks : sequence of Callback, optional
         Extra callbacks run during ``fit``.
+    device : {"cpu", "gpu"}, default="cpu"
+        Where training and prediction run: NumPy on the CPU, or CuPy on a CUDA
+        GPU (``pip install 'deepstep[gpu]'``). The fitted ``parameters_`` are
+        NumPy arrays either way, so a model trained on a GPU saves, loads and
+        predicts on a machine without one.
 
     Attributes
     ----------
@@ -172,6 +178,7 @@ class _BaseDNN(BaseEstimator):
         random_state: Any = None,
         verbose: bool | int = False,
         callbacks: Sequence[Callback] | None = None,
+        device: str = "cpu",
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -194,6 +201,7 @@ class _BaseDNN(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
+        self.device = device
 
     # ------------------------------------------------------------------ fit
 
@@ -298,6 +306,16 @@ class _BaseDNN(BaseEstimator):
         """Build (or continue) the trainer and run it; X is (n_x, m) or a RowSource."""
         loss = LOSSES[loss_name]
         dtype = Y.dtype
+        xp = device_namespace(self.device)
+        if not is_numpy(xp):
+            if isinstance(X, RowSource):
+                raise ValueError(f"{type(self).__name__}.fit: device={self.device!r} needs X "
+                                 "in memory; out-of-core data trains on the CPU")
+            # Copied once to the device; the whole fit then runs there.
+            X, Y = xp.asarray(X), xp.asarray(Y)
+            weights_m = None if weights_m is None else xp.asarray(weights_m)
+            if validation is not None:
+                validation = (xp.asarray(validation[0]), xp.asarray(validation[1]))
         if continuing:
             trainer = self._trainer
             epochs, callbacks = 1, []
@@ -312,7 +330,8 @@ class _BaseDNN(BaseEstimator):
                 parameters = {k: v.copy() for k, v in self.parameters_.items()}
             else:
                 parameters = initialize_parameters_deep(dims, rng, init=self.init, dtype=dtype)
-            weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, len(dims))]
+            weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
+                       for l in range(1, len(dims))]
             epochs = 1 if partial else max_iter
             callbacks = self._callbacks(epochs)
             if self.early_stopping and validation is not None and not partial:
@@ -336,7 +355,9 @@ class _BaseDNN(BaseEstimator):
                     sample_weight=weights_m, validation_data=validation,
                     metrics=self._metrics() if validation is not None else None)
         self._trainer = trainer
-        self.parameters_ = trainer.parameters
+        # On the host, whatever the device: saving, loading and predicting on a
+        # CPU need nothing else (a copy from a GPU, the arrays themselves on NumPy).
+        self.parameters_ = {k: to_numpy(v) for k, v in trainer.parameters.items()}
         self.loss_curve_ = list(trainer.history.history.get("loss", []))
         self.validation_scores_ = list(trainer.history.history.get("val_loss", []))
         self.n_iter_ = trainer.epoch
@@ -380,6 +401,8 @@ class _BaseDNN(BaseEstimator):
         if not callable(self.init) and self.init not in INITIALIZERS:
             raise ValueError(f"{func}: unknown init {self.init!r}; expected one of "
                              f"{', '.join(map(repr, INITIALIZERS))}")
+        if getattr(self, "device", "cpu") not in ("cpu", "gpu"):
+            raise ValueError(f"{func}: device must be 'cpu' or 'gpu', got {self.device!r}")
         learning_rate = check_positive_float(self.learning_rate, "learning_rate", func=func)
         check_positive_float(self.alpha, "alpha", func=func, allow_zero=True)
         if self.clip_norm is not None:
@@ -470,6 +493,9 @@ class _BaseDNN(BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         X = X.astype(dtype, copy=False)
         weights = self._weights()
+        xp = device_namespace(getattr(self, "device", "cpu"))
+        if not is_numpy(xp):
+            weights = [(xp.asarray(W), xp.asarray(b)) for W, b in weights]
         acts = resolve_activations(self.activations_, len(weights), type(self).__name__)
         out = np.empty((X.shape[0], self.layer_sizes_[-1]), dtype=dtype)
         # Blocks of rows bound the memory of the intermediate activations (a Z
@@ -478,8 +504,8 @@ class _BaseDNN(BaseEstimator):
         block = max(64, min(PREDICT_BATCH_ROWS, PREDICT_BLOCK_BYTES // per_row))
         for start in range(0, X.shape[0], block):
             stop = start + block
-            AL, _ = forward(X[start:stop].T, weights, acts)
-            out[start:stop] = AL.T
+            AL, _ = forward(xp.asarray(X[start:stop].T), weights, acts)
+            out[start:stop] = to_numpy(AL).T
         return out
 
     def _weights(self) -> list[tuple[Array, Array]]:
@@ -524,13 +550,13 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                  restore_best_weights: bool = True, warm_start: bool = False,
                  class_weight: Any = None, loss: str = "auto", random_state: Any = None,
                  verbose: bool | int = False,
-                 callbacks: Sequence[Callback] | None = None) -> None:
+                 callbacks: Sequence[Callback] | None = None, device: str = "cpu") -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
                          alpha, clip_norm, dropout, learning_rate_schedule, batch_size,
                          shuffle,
                          early_stopping,
                          validation_fraction, patience, min_delta, restore_best_weights,
-                         warm_start, random_state, verbose, callbacks)
+                         warm_start, random_state, verbose, callbacks, device)
         self.class_weight = class_weight
         self.loss = loss
 

@@ -405,8 +405,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     model = cls()
     params = config.get("params") or {}
     valid = set(model.get_params())
+    # A model file holds host (NumPy) arrays and loads onto the CPU, wherever it
+    # was trained; set_params(device="gpu") moves prediction to a GPU again.
     model.set_params(**{k: tuple(v) if isinstance(v, list) else v
-                        for k, v in params.items() if k in valid})
+                        for k, v in params.items() if k in valid and k != "device"})
     classes = config["classes"]
     if classes is not None:
         model.classes_ = np.array(classes)

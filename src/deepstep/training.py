@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._backend import copy, is_foreign, namespace, to_numpy
 from .activations import Activation
 from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
@@ -323,7 +324,7 @@ class EarlyStopping(Callback):
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self._wait = value, epoch, 0
             if self.restore_best_weights:
-                self._best_weights = {k: v.copy() for k, v in self.trainer.parameters.items()}
+                self._best_weights = {k: copy(v) for k, v in self.trainer.parameters.items()}
             return
         self._wait += 1
         if self._wait >= self.patience:
@@ -339,7 +340,7 @@ class EarlyStopping(Callback):
         """
         if self.restore_best_weights and self._best_weights is not None:
             for key, value in self.trainer.parameters.items():
-                np.copyto(value, self._best_weights[key])
+                _assign(value, self._best_weights[key])
 
 
 class LearningRateScheduler(Callback):
@@ -452,6 +453,18 @@ class TerminateOnNaN(Callback):
                 trainer._gram = None
             raise FloatingPointError(message)
         warnings.warn(message, DivergenceWarning, stacklevel=2)
+
+
+def _assign(dst: Any, src: Any) -> None:
+    """dst[...] = src, in place, for NumPy (np.copyto) and other array libraries."""
+    if isinstance(dst, np.ndarray) and isinstance(src, np.ndarray):
+        np.copyto(dst, src)
+    else:
+        dst[...] = namespace(dst).asarray(src)
+
+
+def _all_finite(a: Any) -> bool:
+    return bool(namespace(a).all(namespace(a).isfinite(a)))
 
 
 def _rng_state(rng: Any) -> Any:
@@ -678,9 +691,9 @@ class Trainer:
             The optimizer's moments (``opt_<name>``) and, on the Gram-matrix
             path, its running product ``gram_P``.
         """
-        parameters = {k: v.copy() for k, v in self.parameters.items()}
+        parameters = {k: to_numpy(v).copy() for k, v in self.parameters.items()}
         scalars, moments = self.optimizer.get_state()
-        extra = {f"opt_{k}": v.copy() for k, v in moments.items()}
+        extra = {f"opt_{k}": to_numpy(v).copy() for k, v in moments.items()}
         if self._gram is not None:
             extra["gram_P"] = self._gram.P.copy()
         state = {
@@ -712,9 +725,11 @@ class Trainer:
                              f"{state['optimizer']['class']}, this fit uses "
                              f"{type(self.optimizer).__name__}")
         for key, value in current.items():
-            np.copyto(value, parameters[key])
+            _assign(value, parameters[key])
+        xp = namespace(self.weights[0][0])
         self.optimizer.set_state(state["optimizer"]["scalars"],
-                                 {k[4:]: v for k, v in extra.items() if k.startswith("opt_")})
+                                 {k[4:]: xp.asarray(v) for k, v in extra.items()
+                                  if k.startswith("opt_")})
         self._pending_gram_P = extra.get("gram_P")
         self.epoch = int(state["epoch"])
         self.history.history = {k: list(v) for k, v in state["history"]["history"].items()}
@@ -831,7 +846,7 @@ class Trainer:
                 # Double buffering (see _apply_steps) may leave the result in the
                 # spare arrays: the caller's arrays get it back, as promised.
                 for orig, current in zip(originals, flat_params, strict=True):
-                    np.copyto(orig, current)
+                    _assign(orig, current)
                 flat_params[:] = originals
                 self._rebind(flat_params)
             self._spare = None
@@ -888,7 +903,7 @@ class Trainer:
         """
         if self.diverged_at is not None:
             return
-        if all(np.all(np.isfinite(p)) for p in self.parameters.values()):
+        if all(_all_finite(p) for p in self.parameters.values()):
             return
         self._restore()
         self.diverged_at = self.epoch
@@ -908,14 +923,27 @@ class Trainer:
         # batch would cost an allocation and page faults every step. When the
         # examples are contiguous rows (X is the transposed view of a C-ordered
         # (m, n_x) array, the usual case) the buffer holds rows, else columns.
-        rows = X.T.flags.c_contiguous
+        foreign = is_foreign(X)
+        rows = not foreign and X.T.flags.c_contiguous
         shape = (batch_size, X.shape[0]) if rows else (X.shape[0], batch_size)
-        if self._batch is None or self._batch.shape != shape or self._batch.dtype != X.dtype:
+        if not foreign and (self._batch is None or self._batch.shape != shape
+                            or self._batch.dtype != X.dtype):
             self._batch = np.empty(shape, dtype=X.dtype)
         total = 0.0
         for batch, start in enumerate(range(0, m, batch_size)):
             idx = order[start:start + batch_size]
             self._call("on_batch_begin", batch, {})
+            if foreign:  # another array library: its take(), no reused buffer
+                xp = namespace(X)
+                where = xp.asarray(idx)
+                w = None if sample_weight is None else xp.take(sample_weight, where, axis=0)
+                cost = self.step(xp.take(X, where, axis=1), xp.take(Y, where, axis=1),
+                                 flat_params, w)
+                self._call("on_batch_end", batch, {"loss": float(cost)})
+                if not np.isfinite(cost):
+                    return float(cost)
+                total += float(cost) * len(idx)
+                continue
             w = None if sample_weight is None else sample_weight[idx]
             if rows:
                 Xb = np.take(X.T, idx, axis=0, out=self._batch[:len(idx)], mode="clip").T
@@ -981,20 +1009,20 @@ class Trainer:
 
     def _remember(self, state: list[Array]) -> None:
         if self._saved is None or len(self._saved[1]) != len(state):
-            self._saved = (state, [a.copy() for a in state])
+            self._saved = (state, [copy(a) for a in state])
         else:
             for src, dst in zip(state, self._saved[1], strict=True):
-                np.copyto(dst, src)
+                _assign(dst, src)
             self._saved = (state, self._saved[1])
 
     def _restore(self) -> None:
         """Put back the state remembered before the last update whose cost was finite."""
         if self._saved is not None:
             for dst, src in zip(*self._saved, strict=True):
-                np.copyto(dst, src)
+                _assign(dst, src)
 
     def _use_gram(self, X: Array, epochs: int) -> bool:
-        if self.gram is False:
+        if self.gram is False or is_foreign(X):  # the Gram path is NumPy-only
             return False
         exact = type(self.optimizer) is GradientDescent and self.optimizer.clip_norm is None
         if self.gram is True:
@@ -1104,7 +1132,7 @@ class Trainer:
             self.optimizer.apply_steps(flat_params, steps)
             return
         if self._spare is None:
-            self._spare = [np.empty_like(p) for p in flat_params]
+            self._spare = [namespace(p).empty_like(p) for p in flat_params]
         new = self._spare
         self.optimizer.apply_steps(flat_params, steps, out=new)
         previous = list(flat_params)
@@ -1122,8 +1150,13 @@ class Trainer:
                 pair[0] = next(flat)
             pair[1] = next(flat)
 
-    def _gradient_buffers(self, with_dW1: bool) -> Grads:
-        """The gradients' arrays, allocated once per fit and overwritten by every step."""
+    def _gradient_buffers(self, with_dW1: bool) -> Grads | None:
+        """The gradients' arrays, allocated once per fit and overwritten by every step.
+
+        NumPy only (``out=`` is not part of the array API): None otherwise.
+        """
+        if is_foreign(self.weights[0][0]):
+            return None
         buffers = self._buffers
         if buffers is None or ("dW1" in buffers) != with_dW1:
             buffers = {}
