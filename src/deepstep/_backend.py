@@ -21,7 +21,11 @@ __all__ = ["copy", "device_namespace", "is_foreign", "is_numpy", "namespace", "s
 
 def is_foreign(x: Any) -> bool:
     """True for an array of an array-API library other than NumPy."""
-    return not isinstance(x, np.ndarray) and hasattr(x, "__array_namespace__")
+    if isinstance(x, np.ndarray):
+        return False
+    # CuPy arrays are recognised by their module too (older CuPy releases do
+    # not define __array_namespace__; array-api-compat wraps them either way).
+    return hasattr(x, "__array_namespace__") or type(x).__module__.startswith("cupy")
 
 
 def namespace(*arrays: Any) -> ModuleType:
