@@ -62,7 +62,17 @@ def test_sigmoid_backward_matches_finite_differences():
 
 def test_registry_pairs_forward_and_backward():
     assert set(ACTIVATIONS) >= {"relu", "sigmoid"}
-    assert get_activation("relu").backward is relu_backward
+    # the registry holds the same function, without the public one's finiteness check
+    assert get_activation("relu").backward is relu_backward.__wrapped__
+    assert get_activation("relu").name == "relu"
+
+
+def test_public_activations_refuse_to_return_non_finite_values():
+    for f in (relu, sigmoid):
+        with pytest.raises(ValueError, match="not finite"):
+            f(np.array([[np.nan]]))
+    with pytest.raises(ValueError, match="relu_backward: the result is not finite"):
+        relu_backward(np.array([[np.inf]]), np.array([[0.0]]))
 
 
 @pytest.mark.parametrize("name", ["tanh ", "RELU", "softplus", ""])

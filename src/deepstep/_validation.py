@@ -7,9 +7,10 @@ an ``IndexError`` from deep inside NumPy or a silent NaN.
 
 from __future__ import annotations
 
+import functools
 import numbers
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +25,7 @@ __all__ = [
     "check_positive_int",
     "count_layers",
     "describe",
+    "finite_result",
 ]
 
 
@@ -211,3 +213,51 @@ def count_layers(parameters: Any, func: str) -> int:
             f"{sorted(map(str, parameters))}"
         )
     return L
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def finite_result(func: str) -> Callable[[F], F]:
+    """Decorate a public step function: its result is finite, or a ValueError says why.
+
+    Finite inputs can still overflow (``W @ A`` with entries near 1e308, a
+    float32 update with a huge learning rate). The function runs with NumPy's
+    floating-point warnings silenced and every array it returns is checked:
+    a non-finite result raises ``ValueError`` naming the function, instead of
+    a RuntimeWarning followed by a silent inf or NaN. The undecorated function
+    stays available as ``__wrapped__`` (the training loop uses those: it has
+    its own divergence handling).
+    """
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                out = f(*args, **kwargs)
+            if not _all_finite(out):
+                raise ValueError(
+                    f"{func}: the result is not finite: the values overflow the floating-point "
+                    "range (inputs, parameters or learning rate far too large)"
+                )
+            return out
+        return checked  # type: ignore[return-value]
+    return decorate
+
+
+def _all_finite(out: Any) -> bool:
+    if isinstance(out, np.ndarray):
+        if out.dtype.kind not in "fc":
+            return True
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(out)
+        return bool(np.isfinite(total)) or bool(np.all(np.isfinite(out)))
+    if isinstance(out, (float, np.floating)):
+        return bool(np.isfinite(out))
+    if isinstance(out, (tuple, list)):
+        return all(_all_finite(o) for o in out)
+    if isinstance(out, Mapping):
+        return all(_all_finite(o) for o in out.values())
+    if is_foreign(out):
+        xp = namespace(out)
+        return bool(xp.all(xp.isfinite(out)))
+    return True

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._backend import is_foreign, namespace
-from ._validation import as_float_array
+from ._validation import as_float_array, finite_result
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,6 +56,7 @@ def _expit(Z: Array) -> Array:
     return xp.where(Z >= 0, S, E * S)
 
 
+@finite_result("sigmoid")
 def sigmoid(Z: ArrayLike) -> tuple[Array, Array]:
     """Sigmoid activation, A = 1 / (1 + exp(-Z)).
 
@@ -75,6 +76,7 @@ def sigmoid(Z: ArrayLike) -> tuple[Array, Array]:
     return _expit(Z), Z
 
 
+@finite_result("sigmoid_backward")
 def sigmoid_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`sigmoid`, dZ = dA * s * (1 - s) with s = sigmoid(Z).
 
@@ -95,6 +97,7 @@ def sigmoid_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return dA * s * (1.0 - s)
 
 
+@finite_result("relu")
 def relu(Z: ArrayLike) -> tuple[Array, Array]:
     """Rectified linear unit, A = max(0, Z).
 
@@ -113,6 +116,7 @@ def relu(Z: ArrayLike) -> tuple[Array, Array]:
     return namespace(Z).maximum(Z, 0.0), Z
 
 
+@finite_result("relu_backward")
 def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`relu`: dZ = dA where Z > 0, and 0 where Z <= 0.
 
@@ -139,6 +143,7 @@ def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return dZ
 
 
+@finite_result("leaky_relu")
 def leaky_relu(Z: ArrayLike) -> tuple[Array, Array]:
     """Leaky ReLU, A = Z for Z > 0 and 0.01 Z otherwise.
 
@@ -156,6 +161,7 @@ def leaky_relu(Z: ArrayLike) -> tuple[Array, Array]:
     return namespace(Z).where(Z > 0, Z, LEAKY_SLOPE * Z), Z
 
 
+@finite_result("leaky_relu_backward")
 def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`leaky_relu`: dZ = dA where Z > 0, 0.01 dA elsewhere.
 
@@ -173,6 +179,7 @@ def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return namespace(Z).where(Z > 0, dA, LEAKY_SLOPE * dA)
 
 
+@finite_result("tanh")
 def tanh(Z: ArrayLike) -> tuple[Array, Array]:
     """Hyperbolic tangent, A = tanh(Z) (never overflows).
 
@@ -190,6 +197,7 @@ def tanh(Z: ArrayLike) -> tuple[Array, Array]:
     return namespace(Z).tanh(Z), Z
 
 
+@finite_result("tanh_backward")
 def tanh_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`tanh`: dZ = dA (1 - tanh(Z)^2).
 
@@ -208,6 +216,7 @@ def tanh_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return dA * (1 - t * t)
 
 
+@finite_result("identity")
 def identity(Z: ArrayLike) -> tuple[Array, Array]:
     """Identity (linear) activation, A = Z; the output of a regressor.
 
@@ -226,6 +235,7 @@ def identity(Z: ArrayLike) -> tuple[Array, Array]:
     return Z, Z
 
 
+@finite_result("identity_backward")
 def identity_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`identity`: dZ = dA.
 
@@ -251,6 +261,7 @@ def _softmax(Z: Array) -> Array:
     return E
 
 
+@finite_result("softmax")
 def softmax(Z: ArrayLike) -> tuple[Array, Array]:
     """Softmax over the units of each example (each column), A_k = exp(Z_k) / sum_j exp(Z_j).
 
@@ -269,6 +280,7 @@ def softmax(Z: ArrayLike) -> tuple[Array, Array]:
     return _softmax(Z), Z
 
 
+@finite_result("softmax_backward")
 def softmax_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`softmax`: dZ = A * (dA - sum_k dA_k A_k), column by column.
 
@@ -305,16 +317,31 @@ class Activation(NamedTuple):
 
     forward: Any
     backward: Any
+    name: str = ""
+
+
+def _kernel(public: Any) -> Any:
+    """The function inside a public activation, under its own importable name.
+
+    It is what the registry (and so the training loop) calls; giving it a
+    module-level name of its own keeps fitted models picklable.
+    """
+    raw = public.__wrapped__
+    raw.__name__ = raw.__qualname__ = f"_{public.__name__}_kernel"
+    globals()[raw.__name__] = raw
+    return raw
 
 
 #: Activations by name. A forward and its backward are always registered together.
+#: The registry holds the functions themselves, without the public functions'
+#: final finiteness check (the training loop handles divergence on its own).
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(relu, relu_backward),
-    "leaky_relu": Activation(leaky_relu, leaky_relu_backward),
-    "tanh": Activation(tanh, tanh_backward),
-    "sigmoid": Activation(sigmoid, sigmoid_backward),
-    "identity": Activation(identity, identity_backward),
-    "softmax": Activation(softmax, softmax_backward),
+    "relu": Activation(_kernel(relu), _kernel(relu_backward), "relu"),
+    "leaky_relu": Activation(_kernel(leaky_relu), _kernel(leaky_relu_backward), "leaky_relu"),
+    "tanh": Activation(_kernel(tanh), _kernel(tanh_backward), "tanh"),
+    "sigmoid": Activation(_kernel(sigmoid), _kernel(sigmoid_backward), "sigmoid"),
+    "identity": Activation(_kernel(identity), _kernel(identity_backward), "identity"),
+    "softmax": Activation(_kernel(softmax), _kernel(softmax_backward), "softmax"),
 }
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._backend import namespace
-from ._validation import as_float_array, check_finite
+from ._validation import as_float_array, check_finite, finite_result
 from .activations import Activation, get_activation
 
 __all__ = [
@@ -40,6 +40,7 @@ LayerCache = tuple[LinearCache, Array]
 # LINEAR
 # ---------------------------------------------------------------------------
 
+@finite_result("linear_forward")
 def linear_forward(A: ArrayLike, W: ArrayLike, b: ArrayLike) -> tuple[Array, LinearCache]:
     """Linear part of a layer's forward propagation, Z = W A + b.
 
@@ -69,6 +70,7 @@ def _linear(A: Array, W: Array, b: Array) -> Array:
     return Z
 
 
+@finite_result("linear_backward")
 def linear_backward(dZ: ArrayLike, cache: Any) -> tuple[Array, Array, Array]:
     """Linear part of a layer's backward propagation, equations (8)-(10).
 
@@ -91,6 +93,9 @@ def linear_backward(dZ: ArrayLike, cache: Any) -> tuple[Array, Array, Array]:
     A_prev, W, _ = _unpack_linear_cache(cache, "linear_backward")
     dZ = as_float_array(dZ, "dZ", func="linear_backward")
     expected = (W.shape[0], A_prev.shape[1])
+    if A_prev.shape[1] == 0:
+        raise ValueError("linear_backward: the cache holds m = 0 examples; the gradients "
+                         "of a mean over no examples are undefined")
     if dZ.shape != expected:
         raise ValueError(
             f"linear_backward: dZ must have shape (n_l, m) = {expected} to match the cache "
@@ -133,6 +138,7 @@ def _bias_gradient(dZ: Array, m: int, out: Array | None = None) -> Array:
 # LINEAR -> ACTIVATION
 # ---------------------------------------------------------------------------
 
+@finite_result("linear_activation_forward")
 def linear_activation_forward(
     A_prev: ArrayLike, W: ArrayLike, b: ArrayLike, activation: str
 ) -> tuple[Array, LayerCache]:
@@ -170,6 +176,7 @@ def _linear_activation_forward(
     return A, ((A_prev, W, b), activation_cache)
 
 
+@finite_result("linear_activation_backward")
 def linear_activation_backward(
     dA: ArrayLike, cache: Any, activation: str
 ) -> tuple[Array, Array, Array]:

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._backend import is_foreign, namespace, squared_norm
-from ._validation import as_float_array, check_binary_labels, check_finite
+from ._validation import as_float_array, check_binary_labels, check_finite, finite_result
 
 __all__ = [
     "LOSSES",
@@ -49,6 +49,7 @@ __all__ = [
 Array = NDArray[np.floating]
 
 
+@finite_result("compute_cost")
 def compute_cost(AL: ArrayLike, Y: ArrayLike) -> np.floating:
     """Cross-entropy cost, equation (7) of the seeds.
 
@@ -125,6 +126,7 @@ def _squared_error(AL: Array, Y: Array, sample_weight: Array | None = None) -> n
     return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 
 
+@finite_result("binary_cross_entropy_backward")
 def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
     """Derivative of the cross-entropy cost with respect to AL (before the 1/m).
 

@@ -21,7 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._backend import copy, is_foreign, namespace, squared_norm
-from ._validation import as_float_array, check_finite, check_positive_float, count_layers
+from ._validation import (
+    as_float_array,
+    check_finite,
+    check_positive_float,
+    count_layers,
+    finite_result,
+)
 
 __all__ = [
     "SCHEDULES",
@@ -432,6 +438,7 @@ SCHEDULES = {"step": StepDecay, "exponential": ExponentialDecay,
              "inverse_time": InverseTimeDecay}
 
 
+@finite_result("update_parameters")
 def update_parameters(
     parameters: Mapping[str, NDArray[np.floating]],
     grads: Mapping[str, NDArray[np.floating]],

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._backend import is_foreign, namespace
-from ._validation import as_float_array, check_finite, count_layers
+from ._validation import as_float_array, check_finite, count_layers, finite_result
 from .activations import Activation, get_activation
 from .layers import (
     LayerCache,
@@ -48,6 +48,7 @@ def default_activations(L: int) -> list[str]:
     return ["relu"] * (L - 1) + ["sigmoid"]
 
 
+@finite_result("L_model_forward")
 def L_model_forward(
     X: ArrayLike,
     parameters: Mapping[str, ArrayLike],
@@ -125,6 +126,7 @@ def forward(
     return A, caches
 
 
+@finite_result("L_model_backward")
 def L_model_backward(
     AL: ArrayLike,
     Y: ArrayLike,

@@ -565,7 +565,7 @@ class BackupAndRestore(Callback):
         config = {
             "estimator": "checkpoint",
             "layer_sizes": sizes,
-            "activations": [a.forward.__name__ for a in trainer.activations],
+            "activations": [a.name for a in trainer.activations],
             "dtype": np.dtype(trainer.weights[0][0].dtype).name,
             "classes": None,
             "training_state": state,
@@ -863,7 +863,7 @@ class Trainer:
         """
         m = X.shape[1]
         scale = self.optimizer.step_scale
-        names = [a.forward.__name__ for a in self.activations]
+        names = [a.name for a in self.activations]
         cost, grads = X.gradient(Y, [(W, b) for W, b in self.weights], names, self.loss.name,
                                  1.0 if scale is None else scale)
         cost = self.weights[0][0].dtype.type(cost + l2_penalty(self.weights, self.alpha, m))
