@@ -231,6 +231,15 @@ class _BaseDNN(BaseEstimator):
 
     def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any, partial: bool,
              classes: Any = None) -> _BaseDNN:
+        # NumPy's floating-point warnings (from scikit-learn's validation of
+        # inf/-inf input, from a cast to float32, from a diverging step) are not
+        # how a user learns about bad input: explicit checks raise ValueError,
+        # and divergence is reported once by the training loop.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return self._fit_checked(X, y, sample_weight, validation_data, partial, classes)
+
+    def _fit_checked(self, X: Any, y: Any, sample_weight: Any, validation_data: Any,
+                     partial: bool, classes: Any = None) -> _BaseDNN:
         hidden, learning_rate, max_iter = self._check_params()
         continuing = partial and hasattr(self, "_trainer")
         if is_out_of_core(X):
@@ -242,6 +251,12 @@ class _BaseDNN(BaseEstimator):
             X = X.astype(self.parameters_["W1"].dtype, copy=False)
         Y, loss_name = self._encode_targets(y, X.dtype, classes if not continuing
                                             else getattr(self, "classes_", None))
+        if not np.all(np.isfinite(Y)):
+            raise ValueError(f"{type(self).__name__}.fit: y holds values that are not finite "
+                             f"in {X.dtype} (beyond its range?)")
+        if continuing and Y.shape[0] != self.layer_sizes_[-1]:
+            raise ValueError(f"{type(self).__name__}.partial_fit: y has {Y.shape[0]} output(s) "
+                             f"per example, the model was started with {self.layer_sizes_[-1]}")
         weights_m = self._sample_weights(sample_weight, X, y)
         rng = check_random_state(self.random_state)
         validation = None
@@ -478,6 +493,14 @@ class _BaseDNN(BaseEstimator):
 
     def _output(self, X: ArrayLike) -> Array:
         """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            out = self._output_unchecked(X)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(f"{type(self).__name__}: the network's output overflows for this "
+                             "X (values far larger than those it was trained on?)")
+        return out
+
+    def _output_unchecked(self, X: ArrayLike) -> Array:
         check_is_fitted(self, "parameters_")
         dtype = self.parameters_["W1"].dtype
         if is_out_of_core(X):
@@ -491,7 +514,11 @@ class _BaseDNN(BaseEstimator):
                 out[start:start + len(rows)] = self._output(rows)
             return out
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        X = X.astype(dtype, copy=False)
+        Xd = X.astype(dtype, copy=False)
+        if Xd is not X and not np.all(np.isfinite(Xd)):
+            raise ValueError(f"{type(self).__name__}: X holds values beyond the range of the "
+                             f"model's {np.dtype(dtype).name}")
+        X = Xd
         weights = self._weights()
         xp = device_namespace(getattr(self, "device", "cpu"))
         if not is_numpy(xp):

@@ -402,23 +402,68 @@ def load(path: str | os.PathLike[str]) -> Any:
     unknown = [a for a in config["activations"] if a not in ACTIVATIONS]
     if unknown:
         raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
-    model = cls()
+    try:
+        return _rebuild(cls, config, arrays, name)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        raise ModelFileError(f"{name}: inconsistent model configuration "
+                             f"({type(exc).__name__}: {exc})") from None
+
+
+def _rebuild(cls: Any, config: dict[str, Any], arrays: dict[str, Any], name: str) -> Any:
+    """The estimator a model file describes; any malformed field raises (load wraps it)."""
+    sizes = config["layer_sizes"]
+    classes = config.get("classes", "missing")
+    if classes == "missing":
+        raise ModelFileError(f"{name}: the configuration has no 'classes' entry")
+    if cls.__name__ == "DNNClassifier":
+        n_out = sizes[-1]
+        if not isinstance(classes, list) or not (
+                (n_out == 1 and len(classes) == 2) or (n_out >= 2 and len(classes) == n_out)):
+            raise ModelFileError(f"{name}: a classifier with {n_out} output(s) needs "
+                                 f"{2 if n_out == 1 else n_out} classes, got {str(classes)[:80]}")
+    elif classes is not None:
+        raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
+    from .losses import LOSSES
+
+    loss = config.get("loss")
+    allowed = (("binary_cross_entropy", "categorical_cross_entropy")
+               if cls.__name__ == "DNNClassifier" else ("squared_error",))
+    if loss not in allowed:
+        raise ModelFileError(f"{name}: a {cls.__name__} is trained with "
+                             f"{' or '.join(allowed)}, got loss {str(loss)[:40]!r}")
+    if config["activations"][-1] != LOSSES[loss].output_activation:
+        raise ModelFileError(f"{name}: the output activation of a {loss} model is "
+                             f"{LOSSES[loss].output_activation!r}, got "
+                             f"{config['activations'][-1]!r}")
     params = config.get("params") or {}
+    if not isinstance(params, dict):
+        raise ModelFileError(f"{name}: 'params' must be an object, got {type(params).__name__}")
+    model = cls()
     valid = set(model.get_params())
     # A model file holds host (NumPy) arrays and loads onto the CPU, wherever it
     # was trained; set_params(device="gpu") moves prediction to a GPU again.
     model.set_params(**{k: tuple(v) if isinstance(v, list) else v
                         for k, v in params.items() if k in valid and k != "device"})
-    classes = config["classes"]
     if classes is not None:
         model.classes_ = np.array(classes)
     model.parameters_ = arrays
     model.layer_sizes_ = list(config["layer_sizes"])
     model.activations_ = list(config["activations"])
     model.n_features_in_ = model.layer_sizes_[0]
-    model.n_iter_ = int(config.get("n_iter", 0))
-    model.loss_curve_ = [float(c) for c in config.get("loss_curve", [])]
-    model.metadata_ = dict(config.get("metadata") or {})
+    n_iter = config.get("n_iter", 0)
+    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
+        raise ModelFileError(f"{name}: 'n_iter' must be a non-negative integer, got {n_iter!r}")
+    model.n_iter_ = n_iter
+    curve = config.get("loss_curve", [])
+    if not isinstance(curve, list) or not all(isinstance(c, (int, float)) for c in curve):
+        raise ModelFileError(f"{name}: 'loss_curve' must be a list of numbers")
+    model.loss_curve_ = [float(c) for c in curve]
+    metadata = config.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{name}: 'metadata' must be an object")
+    model.metadata_ = dict(metadata)
     model.loss_ = config.get("loss")
     model._multilabel = bool(config.get("multilabel", False))
     model._single_output = bool(config.get("single_output", True))
