@@ -176,6 +176,8 @@ def _hostile_cases(tmp_path):
     cases["declared extra missing"] = zipped({**_valid_members(), "config.json": json.dumps(
         {**_config(), "format": "deepstep-model", "format_version": 1,
          "extra_arrays": {"opt_v_0": [2, 2]}})})
+    cases["dtype not a string"] = zipped({**_valid_members(), "config.json": json.dumps(
+        {**_config(), "format": "deepstep-model", "format_version": 1, "dtype": []})})
     cases["invalid json"] = zipped({**_valid_members(), "config.json": "{not json"})
     cases["config not object"] = zipped({**_valid_members(), "config.json": "[1, 2]"})
     return cases

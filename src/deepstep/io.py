@@ -67,7 +67,7 @@ def _expected_shapes(config: dict[str, Any], fail: Any) -> dict[str, tuple[int, 
     if (not isinstance(acts, list) or len(acts) != len(sizes) - 1
             or not all(isinstance(a, str) for a in acts)):
         fail(f"'activations' must be a list of {len(sizes) - 1} names, got {str(acts)[:80]}")
-    if config.get("dtype") not in _DTYPES:
+    if not isinstance(config.get("dtype"), str) or config["dtype"] not in _DTYPES:
         fail(f"'dtype' must be 'float32' or 'float64', got {config.get('dtype')!r}")
     classes = config.get("classes")
     if classes is not None and (not isinstance(classes, list) or not all(
