@@ -83,6 +83,19 @@ def table(title: str, seconds: dict[str, float], unit: str, per: float, ref: str
         print(f"{name:52s} {s:9.3f} {1000 * s / per:12.3f} {seconds[ref] / s:14.3f}")
 
 
+def products_only(X, Ws) -> None:
+    """One iteration's matrix products and nothing else: W[l] A[l-1] forward, then
+    dZ[l] A[l-1]^T for every layer and W[l]^T dZ[l] above layer 1 (no dA0)."""
+    acts = [X]
+    for W in Ws:
+        acts.append(W @ acts[-1])
+    dZ = acts[-1]
+    for l in range(len(Ws) - 1, -1, -1):
+        dZ @ acts[l].T
+        if l:
+            dZ = Ws[l].T @ dZ
+
+
 def torch_dtype(dtype):
     return torch.float64 if dtype == np.float64 else torch.float32
 
@@ -145,18 +158,10 @@ def case_a(dtype, iterations: int, rounds: int) -> dict:
     Ws = [rng.standard_normal((CAT_DIMS[l], CAT_DIMS[l - 1])).astype(dtype) for l in range(1, 5)]
 
     def bound(its):
-        """Only the products the maths needs: W[l] A[l-1] forward, then dZ[l] A[l-1]^T
-        for every layer and W[l]^T dZ[l] for l >= 2 (no dA0), nothing else."""
+        """Only the products the maths needs (:func:`products_only`), ``its`` times."""
         def run():
             for _ in range(its):
-                acts = [XT]
-                for W in Ws:
-                    acts.append(W @ acts[-1])
-                dZ = acts[-1]
-                for l in range(len(Ws) - 1, -1, -1):
-                    dZ @ acts[l].T
-                    if l:
-                        dZ = Ws[l].T @ dZ
+                products_only(XT, Ws)
         return run
     slow["matrix products only (bound)"] = bound(iterations)
 
@@ -274,16 +279,9 @@ def case_b(dtype, m: int, rounds: int) -> dict:
     Ws = [rng.standard_normal((b, a)).astype(dtype) for a, b in itertools.pairwise(MNIST_DIMS)]
 
     def bound():
-        """Per batch: W[l] A[l-1] forward, dZ A^T for every layer, W^T dZ above layer 1."""
+        """Only the products the maths needs (:func:`products_only`), batch by batch."""
         for start in range(0, m, batch):
-            acts = [X[start:start + batch].T]
-            for W in Ws:
-                acts.append(W @ acts[-1])
-            dZ = acts[-1]
-            for l in range(len(Ws) - 1, -1, -1):
-                dZ @ acts[l].T
-                if l:
-                    dZ = Ws[l].T @ dZ
+            products_only(X[start:start + batch].T, Ws)
     contenders["matrix products only (bound)"] = bound
     seconds, _ = race(contenders, rounds)
     name = np.dtype(dtype).name

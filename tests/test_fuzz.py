@@ -1198,6 +1198,28 @@ def check_classifier_outputs(clf: Any, X: Any, n: int) -> None:
     assert np.all(np.isin(pred, clf.classes_)), f"predictions {pred} not among classes_"
 
 
+def draw_training_X(data: Any, regime: str) -> tuple[bool, int, int, Any]:
+    """``sane`` (valid types and shapes, values fuzzed), n_samples, n_features and X."""
+    sane = data.draw(st.booleans(), label="sane")
+    n = data.draw(st.integers(4 if sane else 0, 10), label="n_samples")
+    f = data.draw(st.integers(1 if sane else 0, 3), label="n_features")
+    return sane, n, f, draw_X(data, n, f, regime, sane=sane)
+
+
+def fit_and_check(model: Any, X: Any, y: Any, sane: bool, regime: str) -> bool:
+    """fit; False if cleanly rejected (never for sane moderate data), else check the fit."""
+    fitted = attempt(model.fit, X, y)
+    event(f"{'sane' if sane else 'any'}: " + ("fit rejected" if fitted is REJECTED else "fitted"))
+    if fitted is REJECTED:
+        assert not (sane and regime == "moderate"), "fit rejected valid data"
+        return False
+    assert fitted is model
+    assert model.parameters_["W1"].dtype == model_dtype(X), "float dtype of X not kept"
+    for key, value in model.parameters_.items():
+        assert_finite(value, f"fitted {key}")
+    return True
+
+
 @pytest.mark.parametrize("regime", REGIMES)
 @fuzz(0.4)
 @given(data=st.data())
@@ -1205,21 +1227,11 @@ def test_classifier_fit_predict(regime, data):
     """fit then predict / predict_proba on fuzzed data, labels and hyperparameters."""
     from deepstep import DNNClassifier
 
-    sane = data.draw(st.booleans(), label="sane")  # valid types and shapes, values fuzzed
-    n = data.draw(st.integers(4 if sane else 0, 10), label="n_samples")
-    f = data.draw(st.integers(1 if sane else 0, 3), label="n_features")
-    X = draw_X(data, n, f, regime, sane=sane)
+    sane, n, f, X = draw_training_X(data, regime)
     y = draw_y_classes(data, n, regime, sane=sane)
     clf = DNNClassifier(**draw_estimator_params(data, classifier=True, sane=sane))
-    fitted = attempt(clf.fit, X, y)
-    event(f"{'sane' if sane else 'any'}: " + ("fit rejected" if fitted is REJECTED else "fitted"))
-    if fitted is REJECTED:
-        assert not (sane and regime == "moderate"), "fit rejected valid data"
+    if not fit_and_check(clf, X, y, sane, regime):
         return
-    assert fitted is clf
-    assert clf.parameters_["W1"].dtype == model_dtype(X), "float dtype of X not kept"
-    for key, value in clf.parameters_.items():
-        assert_finite(value, f"fitted {key}")
     assert len(clf.classes_) >= 2
     m = data.draw(st.integers(0, 6), label="n_test")
     f_test = f if data.draw(st.integers(0, 9), label="other features") else f + 1
@@ -1233,24 +1245,15 @@ def test_regressor_fit_predict(regime, data):
     """DNNRegressor: fit then predict; finite, shape (n,) or (n, k), X's float dtype kept."""
     from deepstep import DNNRegressor
 
-    sane = data.draw(st.booleans(), label="sane")  # valid types and shapes, values fuzzed
-    n = data.draw(st.integers(4 if sane else 0, 10), label="n_samples")
-    f = data.draw(st.integers(1 if sane else 0, 3), label="n_features")
-    X = draw_X(data, n, f, regime, sane=sane)
+    sane, n, f, X = draw_training_X(data, regime)
     n_y = n if sane else max(0, n + data.draw(st.sampled_from([0] * 8 + [-1, 1]),
                                                label="y length delta"))
     y_shape = data.draw(st.sampled_from([(n_y,), (n_y,), (n_y, 1), (n_y, 2)]
                                         + ([] if sane else [(n_y, 0)])), label="y shape")
     y = containerize(data, draw_array(data, y_shape, regime, label="y"), "y")
     reg = DNNRegressor(**draw_estimator_params(data, classifier=False, sane=sane))
-    fitted = attempt(reg.fit, X, y)
-    event(f"{'sane' if sane else 'any'}: " + ("fit rejected" if fitted is REJECTED else "fitted"))
-    if fitted is REJECTED:
-        assert not (sane and regime == "moderate"), "fit rejected valid data"
+    if not fit_and_check(reg, X, y, sane, regime):
         return
-    assert reg.parameters_["W1"].dtype == model_dtype(X), "float dtype of X not kept"
-    for key, value in reg.parameters_.items():
-        assert_finite(value, f"fitted {key}")
     m = data.draw(st.integers(0, 6), label="n_test")
     f_test = f if data.draw(st.integers(0, 9), label="other features") else f + 1
     pred = attempt(reg.predict, draw_X(data, m, f_test, regime, "X_test"))

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from ._backend import is_foreign, namespace
 
 __all__ = [
+    "all_finite",
     "as_float_array",
     "check_binary_labels",
     "check_finite",
@@ -76,7 +77,19 @@ def as_float_array(
     """
     prefix = f"{func}: " if func else ""
     if is_foreign(x):
-        return _as_float_foreign(x, name, ndim, prefix)
+        x = _as_float_foreign(x, name, prefix)
+    else:
+        x = _as_float_numpy(x, name, prefix)
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(
+            f"{prefix}{name} must be a {ndim}-D array, got {x.ndim}-D array of shape "
+            f"{tuple(x.shape)}"
+        )
+    return x
+
+
+def _as_float_numpy(x: Any, name: str, prefix: str) -> NDArray[np.floating]:
+    """The dtype part of as_float_array for anything NumPy can convert."""
     if not isinstance(x, np.ndarray):
         if x is None or isinstance(x, (str, bytes, dict, set)):
             raise TypeError(f"{prefix}{name} must be a numeric array, got {describe(x)}")
@@ -96,33 +109,24 @@ def as_float_array(
     elif kind in "iub":
         x = x.astype(np.float64)
     else:
-        raise TypeError(
-            f"{prefix}{name} must hold real numbers (float, int or bool), got dtype {x.dtype}"
-        )
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(
-            f"{prefix}{name} must be a {ndim}-D array, got {x.ndim}-D array of shape {x.shape}"
-        )
+        raise _not_real(x, name, prefix)
     return x
 
 
-def _as_float_foreign(x: Any, name: str, ndim: int | None, prefix: str) -> Any:
-    """as_float_array for an array of another array-API library (kept in that library)."""
+def _as_float_foreign(x: Any, name: str, prefix: str) -> Any:
+    """The dtype part of as_float_array for another array-API library (kept in it)."""
     xp = namespace(x)
     if xp.isdtype(x.dtype, "real floating"):
-        pass
-    elif xp.isdtype(x.dtype, ("integral", "bool")):
-        x = xp.astype(x, xp.float64)
-    else:
-        raise TypeError(
-            f"{prefix}{name} must hold real numbers (float, int or bool), got dtype {x.dtype}"
-        )
-    if ndim is not None and x.ndim != ndim:
-        raise ValueError(
-            f"{prefix}{name} must be a {ndim}-D array, got {x.ndim}-D array of shape "
-            f"{tuple(x.shape)}"
-        )
-    return x
+        return x
+    if xp.isdtype(x.dtype, ("integral", "bool")):
+        return xp.astype(x, xp.float64)
+    raise _not_real(x, name, prefix)
+
+
+def _not_real(x: Any, name: str, prefix: str) -> TypeError:
+    return TypeError(
+        f"{prefix}{name} must hold real numbers (float, int or bool), got dtype {x.dtype}"
+    )
 
 
 def check_finite(x: NDArray[np.floating], name: str, *, func: str = "") -> None:
@@ -234,7 +238,7 @@ def finite_result(func: str) -> Callable[[F], F]:
         def checked(*args: Any, **kwargs: Any) -> Any:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
                 out = f(*args, **kwargs)
-            if not _all_finite(out):
+            if not all_finite(out):
                 raise ValueError(
                     f"{func}: the result is not finite: the values overflow the floating-point "
                     "range (inputs, parameters or learning rate far too large)"
@@ -244,7 +248,9 @@ def finite_result(func: str) -> Callable[[F], F]:
     return decorate
 
 
-def _all_finite(out: Any) -> bool:
+def all_finite(out: Any) -> bool:
+    """True when every float array (NumPy or other) or scalar in ``out``, nested in
+    tuples, lists and dicts, is finite."""
     if isinstance(out, np.ndarray):
         if out.dtype.kind not in "fc":
             return True
@@ -254,9 +260,9 @@ def _all_finite(out: Any) -> bool:
     if isinstance(out, (float, np.floating)):
         return bool(np.isfinite(out))
     if isinstance(out, (tuple, list)):
-        return all(_all_finite(o) for o in out)
+        return all(all_finite(o) for o in out)
     if isinstance(out, Mapping):
-        return all(_all_finite(o) for o in out.values())
+        return all(all_finite(o) for o in out.values())
     if is_foreign(out):
         xp = namespace(out)
         return bool(xp.all(xp.isfinite(out)))

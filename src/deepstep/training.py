@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._backend import copy, is_foreign, namespace, to_numpy
+from ._validation import all_finite
 from .activations import Activation
 from .losses import Loss, l2_penalty
 from .optimizers import GradientDescent, Optimizer
@@ -463,10 +464,6 @@ def _assign(dst: Any, src: Any) -> None:
         dst[...] = namespace(dst).asarray(src)
 
 
-def _all_finite(a: Any) -> bool:
-    return bool(namespace(a).all(namespace(a).isfinite(a)))
-
-
 def _rng_state(rng: Any) -> Any:
     if rng is None:
         return None
@@ -869,15 +866,7 @@ class Trainer:
         cost = self.weights[0][0].dtype.type(cost + l2_penalty(self.weights, self.alpha, m))
         if not self._checkpoint(cost, flat_params, copy=scale is None):
             return cost
-        flat_grads = []
-        for l, (W, _) in enumerate(self.weights, start=1):
-            if self.alpha:
-                grads[f"dW{l}"] += ((1.0 if scale is None else scale) * self.alpha / m) * W
-            flat_grads += [grads[f"dW{l}"], grads[f"db{l}"]]
-        if scale is None:
-            self.optimizer.update(flat_params, flat_grads, overwrite_grads=True)
-        else:
-            self._apply_steps(flat_params, flat_grads)
+        self._update(flat_params, grads, scale, m)
         return cost
 
     def _source_minibatch_epoch(self, X: RowSource, Y: Array, flat_params: list[Array],
@@ -903,7 +892,7 @@ class Trainer:
         """
         if self.diverged_at is not None:
             return
-        if all(_all_finite(p) for p in self.parameters.values()):
+        if all_finite(self.parameters):
             return
         self._restore()
         self.diverged_at = self.epoch
@@ -1109,6 +1098,16 @@ class Trainer:
         grads = backward(self._mean_delta(AL, Y, sample_weight, scale), caches,
                          self.activations, need_dA0=False, masks=masks, premeaned=True,
                          out=self._gradient_buffers(with_dW1=True))
+        self._update(flat_params, grads, scale, m)
+        return cost
+
+    def _update(self, flat_params: list[Array], grads: Grads, scale: float | None,
+                m: int) -> None:
+        """Add the L2 gradient and apply the optimizer's step to ``[W1, b1, W2, ...]``.
+
+        ``grads`` already carry ``scale`` (the learning rate, for plain gradient
+        descent, see :meth:`_mean_delta`), so the L2 term is scaled the same way.
+        """
         flat_grads = []
         for l, (W, _) in enumerate(self.weights, start=1):
             if self.alpha:
@@ -1118,7 +1117,6 @@ class Trainer:
             self.optimizer.update(flat_params, flat_grads, overwrite_grads=True)
         else:
             self._apply_steps(flat_params, flat_grads)
-        return cost
 
     def _apply_steps(self, flat_params: list[Array], steps: list[Array]) -> None:
         """Plain gradient descent's update, double-buffered when full-batch.
