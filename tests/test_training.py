@@ -346,3 +346,19 @@ def test_gram_path_with_l2_equals_the_course_loop_with_l2_by_hand():
     np.testing.assert_allclose(costs, expected, rtol=1e-10)
     for key, value in params.items():
         np.testing.assert_allclose(t.parameters[key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_minibatch_divergence_right_after_an_epoch_never_restores_non_finite_parameters():
+    # Found by tests/test_fuzz.py: epoch 1's last update overflows to NaN while
+    # its cost was still finite; epoch 2 must not take those as its checkpoint.
+    from deepstep import DNNClassifier
+    from deepstep.training import DivergenceWarning
+
+    X = np.array([[0.0], [3.0], [3.0], [3.0]])
+    y = np.array([[0, 1], [1, 1], [1, 1], [1, 1]])
+    clf = DNNClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=3, learning_rate=1e300,
+                        class_weight="balanced", batch_size=3)
+    with pytest.warns(DivergenceWarning):
+        clf.fit(X, y)
+    assert clf._trainer.diverged_at == 1
+    assert all(np.all(np.isfinite(v)) for v in clf.parameters_.values())

@@ -907,7 +907,11 @@ class Trainer:
         """One pass over shuffled mini-batches; returns the mean of the batch costs."""
         m = X.shape[1]
         order = rng.permutation(m) if shuffle else np.arange(m)
-        self._remember(flat_params)
+        # The last update of the previous epoch may have made the parameters
+        # non-finite while its batch's cost (computed before it) was finite:
+        # keep the older checkpoint then, so a divergence never restores NaN.
+        if self._saved is None or all_finite(flat_params):
+            self._remember(flat_params)
         # The batch is gathered into one reused buffer: a new (n_x, B) array per
         # batch would cost an allocation and page faults every step. When the
         # examples are contiguous rows (X is the transposed view of a C-ordered
