@@ -1,11 +1,11 @@
-"""Which array library an array belongs to: NumPy, or any array-API library (CuPy, ...).
+"""Which array library an array belongs to: NumPy, or an array-API library (CuPy, PyTorch).
 
 The engine's functions call ``xp = namespace(arrays...)`` and then only
 functions of the array API standard on ``xp``, so the same code runs on NumPy
-arrays and on CuPy arrays (on a GPU), or on ``array_api_strict`` arrays, which
-CI uses to prove that nothing NumPy-only slipped in. NumPy arrays keep NumPy
-itself as their namespace, and a few hot spots keep NumPy-only fast paths
-(``out=`` buffers) behind :func:`is_numpy`.
+arrays and on CuPy arrays (on a GPU), on PyTorch tensors, or on
+``array_api_strict`` arrays, which CI uses to prove that nothing NumPy-only
+slipped in. NumPy arrays keep NumPy itself as their namespace, and a few hot
+spots keep NumPy-only fast paths (``out=`` buffers) behind :func:`is_numpy`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,18 @@ __all__ = ["copy", "device_namespace", "is_foreign", "is_numpy", "namespace", "s
            "to_numpy"]
 
 
+_WRAPPED_LIBRARIES = ("cupy", "torch")
+
+
 def is_foreign(x: Any) -> bool:
     """True for an array of an array-API library other than NumPy."""
     if isinstance(x, np.ndarray):
         return False
-    # CuPy arrays are recognised by their module too (older CuPy releases do
-    # not define __array_namespace__; array-api-compat wraps them either way).
-    return hasattr(x, "__array_namespace__") or type(x).__module__.startswith("cupy")
+    # CuPy and PyTorch arrays are recognised by their module too (older CuPy
+    # releases and PyTorch define no __array_namespace__; array-api-compat
+    # wraps them either way).
+    return (hasattr(x, "__array_namespace__")
+            or type(x).__module__.partition(".")[0] in _WRAPPED_LIBRARIES)
 
 
 def namespace(*arrays: Any) -> ModuleType:
