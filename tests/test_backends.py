@@ -92,7 +92,9 @@ def test_every_activation_and_its_backward_on_another_library(name, backend):
     (lambda: Momentum(0.1, beta=0.8, nesterov=True), 6, "binary_cross_entropy"),
     (lambda: Adam(0.01), None, "squared_error"),
 ])
-def test_the_training_loop_on_another_library_equals_numpy(make, batch_size, loss, backend):
+@pytest.mark.parametrize("examples_as_rows", [False, True])
+def test_the_training_loop_on_another_library_equals_numpy(make, batch_size, loss, backend,
+                                                           examples_as_rows):
     X, Y, p = _problem(n_x=30, m=24)  # n_x > m: NumPy takes the Gram path, the others do not
     spec = LOSSES[loss]
     acts = resolve_activations(["relu", "tanh", spec.output_activation], 3, "t")
@@ -100,8 +102,10 @@ def test_the_training_loop_on_another_library_equals_numpy(make, batch_size, los
     for convert in (np.array, backend.to):  # both copy: the loop trains in place
         weights = [[convert(p[f"W{l}"]), convert(p[f"b{l}"])] for l in (1, 2, 3)]
         t = Trainer(weights, acts, spec, make(), alpha=0.1)
-        h = t.fit(convert(X), convert(Y), 15, batch_size=batch_size,
-                  rng=np.random.default_rng(3))
+        # X as the transpose of (m, n_x) rows (the estimators' layout), or as
+        # (n_x, m) itself: mini-batches gather rows or columns accordingly.
+        Xc = convert(X.T).T if examples_as_rows else convert(X)
+        h = t.fit(Xc, convert(Y), 15, batch_size=batch_size, rng=np.random.default_rng(3))
         runs.append((h.history["loss"], t.parameters))
     (costs, params), (costs_s, params_s) = runs
     np.testing.assert_allclose(costs_s, costs, rtol=1e-10)

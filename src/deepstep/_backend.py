@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["copy", "device_namespace", "is_foreign", "is_numpy", "namespace", "squared_norm",
-           "to_numpy"]
+__all__ = ["c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy", "namespace",
+           "squared_norm", "to_numpy"]
 
 
 _WRAPPED_LIBRARIES = ("cupy", "torch")
@@ -60,6 +60,19 @@ def to_numpy(x: Any) -> np.ndarray:
         return np.asarray(x)
     except (TypeError, ValueError, RuntimeError):
         return np.from_dlpack(x)
+
+
+def c_contiguous(x: Any) -> bool:
+    """True when ``x`` is known to be C-contiguous (NumPy and CuPy flags, PyTorch).
+
+    The array API standard says nothing of memory layout, so a library that
+    does not tell (array_api_strict) gets False: the caller's general case.
+    """
+    flags = getattr(x, "flags", None)
+    if flags is not None and hasattr(flags, "c_contiguous"):
+        return bool(flags.c_contiguous)
+    is_contiguous = getattr(x, "is_contiguous", None)
+    return bool(is_contiguous()) if callable(is_contiguous) else False
 
 
 def copy(x: Any) -> Any:

@@ -326,8 +326,10 @@ class _BaseDNN(BaseEstimator):
             if isinstance(X, RowSource):
                 raise ValueError(f"{type(self).__name__}.fit: device={self.device!r} needs X "
                                  "in memory; out-of-core data trains on the CPU")
-            # Copied once to the device; the whole fit then runs there.
-            X, Y = xp.asarray(X), xp.asarray(Y)
+            # Copied once to the device; the whole fit then runs there. X goes
+            # as (m, n_x) rows, the layout in which mini-batches gather whole
+            # examples, and is used through its transpose.
+            X, Y = xp.asarray(X.T).T, xp.asarray(Y)
             weights_m = None if weights_m is None else xp.asarray(weights_m)
             if validation is not None:
                 validation = (xp.asarray(validation[0]), xp.asarray(validation[1]))

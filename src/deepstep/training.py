@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._backend import copy, is_foreign, namespace, to_numpy
+from ._backend import c_contiguous, copy, is_foreign, namespace, to_numpy
 from ._validation import all_finite
 from .activations import Activation
 from .losses import Loss, l2_penalty
@@ -917,7 +917,7 @@ class Trainer:
         # examples are contiguous rows (X is the transposed view of a C-ordered
         # (m, n_x) array, the usual case) the buffer holds rows, else columns.
         foreign = is_foreign(X)
-        rows = not foreign and X.T.flags.c_contiguous
+        rows = c_contiguous(X.T)
         shape = (batch_size, X.shape[0]) if rows else (X.shape[0], batch_size)
         if not foreign and (self._batch is None or self._batch.shape != shape
                             or self._batch.dtype != X.dtype):
@@ -930,8 +930,11 @@ class Trainer:
                 xp = namespace(X)
                 where = xp.asarray(idx)
                 w = None if sample_weight is None else xp.take(sample_weight, where, axis=0)
-                cost = self.step(xp.take(X, where, axis=1), xp.take(Y, where, axis=1),
-                                 flat_params, w)
+                # Gathering contiguous rows reads whole examples; gathering the
+                # columns of a transposed array can copy it whole (PyTorch does).
+                Xb = xp.take(X.T, where, axis=0).T if rows else xp.take(X, where, axis=1)
+                cost = self.step(Xb, xp.take(Y, where, axis=1), flat_params, w)
+                del Xb
                 self._call("on_batch_end", batch, {"loss": float(cost)})
                 if not np.isfinite(cost):
                     return float(cost)
