@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy", "namespace",
-           "squared_norm", "to_numpy"]
+__all__ = ["astype", "c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy",
+           "namespace", "squared_norm", "to_numpy"]
 
 
 _WRAPPED_LIBRARIES = ("cupy", "torch")
@@ -73,6 +73,13 @@ def c_contiguous(x: Any) -> bool:
         return bool(flags.c_contiguous)
     is_contiguous = getattr(x, "is_contiguous", None)
     return bool(is_contiguous()) if callable(is_contiguous) else False
+
+
+def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
+    """``x`` as ``dtype`` in its own library (NumPy before 2.1 has no ``np.astype``)."""
+    if isinstance(x, np.ndarray):
+        return x.astype(dtype, copy=copy)
+    return namespace(x).astype(x, dtype, copy=copy)
 
 
 def copy(x: Any) -> Any:

@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._backend import is_foreign, namespace, squared_norm
+from ._backend import astype, is_foreign, namespace, squared_norm
 from ._validation import as_float_array, check_binary_labels, check_finite, finite_result
 
 __all__ = [
@@ -179,7 +179,7 @@ def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
         raise ValueError(f"{func}: AL and Y must hold at least one example, got m = 0")
     check_finite(AL, "AL", func=func)
     check_binary_labels(Y, "Y", func=func)
-    return AL, namespace(AL).astype(Y, AL.dtype, copy=False)
+    return AL, astype(Y, AL.dtype, copy=False)
 
 
 def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._backend import copy, is_foreign, namespace, squared_norm
+from ._backend import astype, copy, is_foreign, namespace, squared_norm
 from ._validation import (
     as_float_array,
     check_finite,
@@ -483,7 +483,7 @@ def update_parameters(
             keys.append(key)
             # A fresh copy in the common dtype: the caller's array is never written.
             xp = namespace(value, grad)
-            values.append(xp.astype(value, xp.result_type(value, grad), copy=True))
+            values.append(astype(value, xp.result_type(value, grad)))
             gradients.append(grad)
     optimizer.update(values, gradients)
     return dict(zip(keys, values, strict=True))
