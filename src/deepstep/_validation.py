@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._backend import is_foreign, namespace
+from ._backend import astype, is_foreign, namespace
 
 __all__ = [
     "all_finite",
@@ -131,49 +131,34 @@ def _not_real(x: Any, name: str, prefix: str) -> TypeError:
 
 def check_finite(x: NDArray[np.floating], name: str, *, func: str = "") -> None:
     """Raise ``ValueError`` if ``x`` holds NaN or infinity, saying how many and where."""
-    if is_foreign(x):
-        xp = namespace(x)
-        bad = ~xp.isfinite(x)
-        if bool(xp.any(bad)):
-            prefix = f"{func}: " if func else ""
-            raise ValueError(f"{prefix}{name} must be finite, got "
-                             f"{int(xp.sum(xp.astype(bad, xp.int64)))} NaN or infinite value(s)")
+    if all_finite(x):
         return
-    # x.sum() is finite iff every element is finite, except that huge finite
-    # values may overflow the sum; fall back to the exact check only then.
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = np.sum(x)
-    if np.isfinite(total):
-        return
-    bad = ~np.isfinite(x)
-    if not bad.any():
-        return
+    bad = ~namespace(x).isfinite(x)
     prefix = f"{func}: " if func else ""
+    message = f"{prefix}{name} must be finite, got {_count(bad)} NaN or infinite value(s)"
+    if is_foreign(x):
+        raise ValueError(message)
     first = tuple(int(i) for i in np.argwhere(bad)[0])
-    raise ValueError(
-        f"{prefix}{name} must be finite, got {int(bad.sum())} NaN or infinite value(s) "
-        f"(first at index {first}: {x[first]})"
-    )
+    raise ValueError(f"{message} (first at index {first}: {x[first]})")
 
 
 def check_binary_labels(Y: NDArray[Any], name: str = "Y", *, func: str = "") -> None:
     """Raise ``ValueError`` unless every element of ``Y`` is exactly 0 or 1."""
-    if is_foreign(Y):
-        xp = namespace(Y)
-        bad = (Y != 0) & (Y != 1)
-        if bool(xp.any(bad)):
-            prefix = f"{func}: " if func else ""
-            raise ValueError(f"{prefix}{name} must hold binary labels 0 or 1, got "
-                             f"{int(xp.sum(xp.astype(bad, xp.int64)))} other value(s)")
-        return
     bad = (Y != 0) & (Y != 1)
-    if bad.any():
-        prefix = f"{func}: " if func else ""
-        values = ", ".join(f"{v:g}" for v in np.unique(Y[bad])[:5].tolist())
-        raise ValueError(
-            f"{prefix}{name} must hold binary labels 0 or 1, got {int(bad.sum())} other "
-            f"value(s), e.g. [{values}]"
-        )
+    if not bool(namespace(Y).any(bad)):
+        return
+    prefix = f"{func}: " if func else ""
+    message = f"{prefix}{name} must hold binary labels 0 or 1, got {_count(bad)} other value(s)"
+    if is_foreign(Y):
+        raise ValueError(message)
+    values = ", ".join(f"{v:g}" for v in np.unique(Y[bad])[:5].tolist())
+    raise ValueError(f"{message}, e.g. [{values}]")
+
+
+def _count(mask: Any) -> int:
+    """How many entries of a boolean array (of any library) are true."""
+    xp = namespace(mask)
+    return int(xp.sum(astype(mask, xp.int64)))
 
 
 def check_positive_float(value: Any, name: str, *, func: str = "", allow_zero: bool = False
