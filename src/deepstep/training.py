@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._backend import c_contiguous, copy, is_foreign, namespace, to_numpy
+from ._backend import c_contiguous, copy, is_foreign, namespace, squared_norm, to_numpy
 from ._validation import all_finite
 from .activations import Activation
 from .losses import Loss, l2_penalty
@@ -922,32 +922,28 @@ class Trainer:
         if not foreign and (self._batch is None or self._batch.shape != shape
                             or self._batch.dtype != X.dtype):
             self._batch = np.empty(shape, dtype=X.dtype)
+        xp = namespace(X)
         total = 0.0
         for batch, start in enumerate(range(0, m, batch_size)):
             idx = order[start:start + batch_size]
             self._call("on_batch_begin", batch, {})
             if foreign:  # another array library: its take(), no reused buffer
-                xp = namespace(X)
                 where = xp.asarray(idx)
                 w = None if sample_weight is None else xp.take(sample_weight, where, axis=0)
                 # Gathering contiguous rows reads whole examples; gathering the
                 # columns of a transposed array can copy it whole (PyTorch does).
                 Xb = xp.take(X.T, where, axis=0).T if rows else xp.take(X, where, axis=1)
-                cost = self.step(Xb, xp.take(Y, where, axis=1), flat_params, w)
-                del Xb
-                self._call("on_batch_end", batch, {"loss": float(cost)})
-                if not np.isfinite(cost):
-                    return float(cost)
-                total += float(cost) * len(idx)
-                continue
-            w = None if sample_weight is None else sample_weight[idx]
-            if rows:
-                Xb = np.take(X.T, idx, axis=0, out=self._batch[:len(idx)], mode="clip").T
-            elif len(idx) == batch_size:
-                Xb = np.take(X, idx, axis=1, out=self._batch, mode="clip")
+                Yb = xp.take(Y, where, axis=1)
             else:
-                Xb = X[:, idx]
-            cost = self.step(Xb, Y[:, idx], flat_params, w)
+                w = None if sample_weight is None else sample_weight[idx]
+                if rows:
+                    Xb = np.take(X.T, idx, axis=0, out=self._batch[:len(idx)], mode="clip").T
+                elif len(idx) == batch_size:
+                    Xb = np.take(X, idx, axis=1, out=self._batch, mode="clip")
+                else:
+                    Xb = X[:, idx]
+                Yb = Y[:, idx]
+            cost = self.step(Xb, Yb, flat_params, w)
             del Xb  # a fallback batch would otherwise live on while the next is gathered
             self._call("on_batch_end", batch, {"loss": float(cost)})
             if not np.isfinite(cost):
@@ -1047,8 +1043,7 @@ class Trainer:
         m = X.shape[1]
         cost = self.loss.cost(AL, Y, sample_weight)
         if self.alpha:
-            squares = state.squared_norm() + sum(float(np.vdot(W, W))
-                                                 for W, _ in self.weights[1:])
+            squares = state.squared_norm() + sum(squared_norm(W) for W, _ in self.weights[1:])
             cost = cost + AL.dtype.type(self.alpha / (2 * m) * squares)
         if not self._checkpoint(cost, [*flat_params, *state.arrays()]):
             return cost
