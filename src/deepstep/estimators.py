@@ -513,7 +513,8 @@ class _BaseDNN(BaseEstimator):
             source.check_finite()
             out = np.empty((X.shape[0], self.layer_sizes_[-1]), dtype=dtype)
             for start, rows in source.blocks():
-                out[start:start + len(rows)] = self._output(rows)
+                # Checked once, whole, by _output, which called this.
+                out[start:start + len(rows)] = self._output_unchecked(rows)
             return out
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         Xd = X.astype(dtype, copy=False)

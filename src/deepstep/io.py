@@ -144,8 +144,9 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
 
     shapes = _expected_shapes(config, fail)
     dtype = _DTYPES[config["dtype"]]
-    if set(arrays) != set(_weight_shapes(config)):
-        fail(f"arrays must be exactly {sorted(_weight_shapes(config))}, got {sorted(arrays)}")
+    weight_names = sorted(_weight_shapes(config))
+    if sorted(arrays) != weight_names:
+        fail(f"arrays must be exactly {weight_names}, got {sorted(arrays)}")
     arrays = {**arrays, **{_extra_member(k): v for k, v in extra.items()}}
     for name, shape in shapes.items():
         a = arrays[name]

@@ -20,7 +20,7 @@ engine's ``forward`` and ``backward`` like every other training step.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,17 +91,22 @@ def block_gradient(X_rows: Array, Y: Array, weights: Sequence[tuple[Array, Array
     delta = spec.output_delta(AL, Y)
     delta *= scale / m_total
     grads = backward(delta, caches, acts, need_dA0=False, premeaned=True)
-    return cost, {k: v for k, v in grads.items() if k.startswith(("dW", "db"))}
+    return cost, {key: v for key, v in grads.items() if key.startswith(("dW", "db"))}
 
 
-def _add(total: tuple[float, dict[str, Array]] | None,
-         part: tuple[float, dict[str, Array]]) -> tuple[float, dict[str, Array]]:
-    if total is None:
-        return part
-    cost, grads = total
-    for key, value in part[1].items():
-        grads[key] += value
-    return cost + part[0], grads
+def _sum(parts: Iterable[tuple[float, dict[str, Array]]]) -> tuple[float, dict[str, Array]]:
+    """The blocks' costs and gradients added up in the order given (a reproducible sum)."""
+    cost, grads = 0.0, None
+    for part_cost, part_grads in parts:
+        cost += part_cost
+        if grads is None:
+            grads = part_grads
+        else:
+            for key, value in part_grads.items():
+                grads[key] += value
+    if grads is None:
+        raise ValueError("no blocks of rows to compute a gradient from (X has no rows)")
+    return cost, grads
 
 
 class RowSource:
@@ -143,13 +148,9 @@ class RowSource:
                  activations: Sequence[str], loss: str,
                  scale: float) -> tuple[float, dict[str, Array]]:
         """The full-batch cost and (scaled) gradient, summed block by block."""
-        total = None
-        for start, rows in self.blocks():
-            part = block_gradient(rows, Y[:, start:start + len(rows)], weights, activations,
-                                  loss, self.shape[1], scale)
-            total = _add(total, part)
-        assert total is not None
-        return total
+        return _sum(block_gradient(rows, Y[:, start:start + len(rows)], weights, activations,
+                                   loss, self.shape[1], scale)
+                    for start, rows in self.blocks())
 
     def check_finite(self, name: str = "X") -> None:
         """Raise ValueError if any value is NaN or infinite (one pass over the data)."""
@@ -205,8 +206,4 @@ class DaskClusterSource(RowSource):
         parts = self.client.map(block_gradient, self.x_futures, self.y_futures,
                                 weights=w, activations=list(activations), loss=loss,
                                 m_total=self.shape[1], scale=scale, pure=False)
-        total = None
-        for part in self.client.gather(parts):  # in chunk order: a reproducible sum
-            total = _add(total, part)
-        assert total is not None
-        return total
+        return _sum(self.client.gather(parts))  # in chunk order
