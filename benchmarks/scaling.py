@@ -101,6 +101,15 @@ def rel(a, b) -> float:
     return float(np.max(np.abs(a - b) / np.abs(b)))
 
 
+def _fit_both(label: str, kw: dict, X, y, rounds: int) -> tuple[dict, object, object]:
+    """DNNClassifier(**kw).fit(X, y) on the CPU and the GPU: seconds and cost agreement."""
+    seconds, cpu, gpu = _compare(label, lambda: DNNClassifier(**kw).fit(X, y),
+                                 lambda: DNNClassifier(device="gpu", **kw).fit(X, y), rounds)
+    diff = rel(gpu.loss_curve_, cpu.loss_curve_)
+    print(f"    costs agree to {diff:.1e}")
+    return {"seconds": seconds, "cost_rel_diff": diff}, cpu, gpu
+
+
 def _gpu_cases(dtype, iterations: int, m: int, rows: int, rounds: int) -> dict:
     """Cases (a), (b) and (c) in one dtype."""
     print(f"\nGPU against CPU, {np.dtype(dtype).name} (best of {rounds}; costs compared as "
@@ -111,33 +120,20 @@ def _gpu_cases(dtype, iterations: int, m: int, rows: int, rounds: int) -> dict:
     except (FileNotFoundError, ValueError) as exc:
         print(f"case (a) skipped: {exc}")
     else:
-        X = images_to_matrix(data.train_x, dtype=dtype)
-        kw = {"hidden_layer_sizes": run.CAT_DIMS[1:-1], "max_iter": iterations,
-              "learning_rate": 0.0075, "random_state": 1}
-        sec, cpu, gpu = _compare(
+        res["a"], _, _ = _fit_both(
             f"(a) cat {run.CAT_DIMS}, {iterations} full-batch iterations",
-            lambda: DNNClassifier(**kw).fit(X, data.train_y),
-            lambda: DNNClassifier(device="gpu", **kw).fit(X, data.train_y), rounds)
-        res["a"] = {"seconds": sec, "cost_rel_diff": rel(gpu.loss_curve_, cpu.loss_curve_)}
-        print(f"    costs agree to {res['a']['cost_rel_diff']:.1e}")
+            {"hidden_layer_sizes": run.CAT_DIMS[1:-1], "max_iter": iterations,
+             "learning_rate": 0.0075, "random_state": 1},
+            images_to_matrix(data.train_x, dtype=dtype), data.train_y, rounds)
     X, y = run.mnist_like(dtype, m)
-    kw = {"hidden_layer_sizes": run.MNIST_DIMS[1:-1], "batch_size": 128, "max_iter": 1,
-          "learning_rate": 0.01, "random_state": 0}
-    sec, cpu, gpu = _compare(
+    res["b"], _, _ = _fit_both(
         f"(b) {m} x {run.MNIST_DIMS}, one epoch of mini-batches of 128",
-        lambda: DNNClassifier(**kw).fit(X, y),
-        lambda: DNNClassifier(device="gpu", **kw).fit(X, y), rounds)
-    res["b"] = {"seconds": sec, "cost_rel_diff": rel(gpu.loss_curve_, cpu.loss_curve_)}
-    print(f"    epoch costs agree to {res['b']['cost_rel_diff']:.1e}")
-    full = {"hidden_layer_sizes": run.MNIST_DIMS[1:-1], "max_iter": 20,
-            "learning_rate": 0.1, "random_state": 0}
-    sec, cpu, gpu = _compare(
+        {"hidden_layer_sizes": run.MNIST_DIMS[1:-1], "batch_size": 128, "max_iter": 1,
+         "learning_rate": 0.01, "random_state": 0}, X, y, rounds)
+    res["b_full_batch"], cpu, gpu = _fit_both(
         f"(b') {m} x {run.MNIST_DIMS}, 20 full-batch iterations",
-        lambda: DNNClassifier(**full).fit(X, y),
-        lambda: DNNClassifier(device="gpu", **full).fit(X, y), rounds)
-    res["b_full_batch"] = {"seconds": sec,
-                           "cost_rel_diff": rel(gpu.loss_curve_, cpu.loss_curve_)}
-    print(f"    costs agree to {res['b_full_batch']['cost_rel_diff']:.1e}")
+        {"hidden_layer_sizes": run.MNIST_DIMS[1:-1], "max_iter": 20, "learning_rate": 0.1,
+         "random_state": 0}, X, y, rounds)
     Xc, _ = run.mnist_like(dtype, rows, seed=2)
     sec, p_cpu, p_gpu = _compare(
         f"(c) predict_proba, {rows} rows",
