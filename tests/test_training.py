@@ -16,6 +16,8 @@ from deepstep.training import (
     TerminateOnNaN,
     Trainer,
 )
+from deepstep.training.guard import DivergenceGuard
+from deepstep.training.strategies import GramStep, Network, choose_step
 
 
 def _trainer(callbacks=()):
@@ -120,18 +122,25 @@ def test_gram_auto_is_chosen_only_when_exact_and_cheaper():
     weights = [[p[f"W{l}"], p[f"b{l}"]] for l in (1, 2, 3)]
     acts = resolve_activations(None, 3, "t")
     loss = LOSSES["binary_cross_entropy"]
-    assert Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X, 300)
-    assert Trainer(weights, acts, loss, GradientDescent(0.1), alpha=0.5)._use_gram(X, 300)
-    assert not Trainer(weights, acts, loss, GradientDescent(0.1, clip_norm=1.0))._use_gram(X, 300)
-    assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X.T[:, :300].T, 1)
-    assert not Trainer(weights, acts, loss, GradientDescent(0.1))._use_gram(X[:30], 300)
+
+    def uses_gram(optimizer, X, epochs, alpha=0.0, gram="auto"):
+        # The strategy is chosen in one place, choose_step (it was Trainer._use_gram).
+        step = choose_step(Network(weights, acts, loss, alpha=alpha), optimizer,
+                           DivergenceGuard(), X, epochs=epochs, batch_size=None, gram=gram)
+        return isinstance(step, GramStep)
+
+    assert uses_gram(GradientDescent(0.1), X, 300)
+    assert uses_gram(GradientDescent(0.1), X, 300, alpha=0.5)
+    assert not uses_gram(GradientDescent(0.1, clip_norm=1.0), X, 300)
+    assert not uses_gram(GradientDescent(0.1), X.T[:, :300].T, 1)
+    assert not uses_gram(GradientDescent(0.1), X[:30], 300)
 
     class Other(GradientDescent):
         pass
 
-    assert not Trainer(weights, acts, loss, Other(0.1))._use_gram(X, 300)
+    assert not uses_gram(Other(0.1), X, 300)
     with pytest.raises(ValueError, match="gram=True needs plain GradientDescent"):
-        Trainer(weights, acts, loss, Other(0.1), gram=True)._use_gram(X, 300)
+        uses_gram(Other(0.1), X, 300, gram=True)
 
 
 def test_callbacks_see_materialised_weights_during_gram_training():

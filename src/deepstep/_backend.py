@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["astype", "c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy",
+__all__ = ["assign", "astype", "c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy",
            "namespace", "squared_norm", "to_numpy"]
 
 
@@ -80,6 +80,14 @@ def astype(x: Any, dtype: Any, copy: bool = True) -> Any:
     if isinstance(x, np.ndarray):
         return x.astype(dtype, copy=copy)
     return namespace(x).astype(x, dtype, copy=copy)
+
+
+def assign(dst: Any, src: Any) -> None:
+    """``dst[...] = src``, in place, for NumPy (np.copyto) and other array libraries."""
+    if isinstance(dst, np.ndarray) and isinstance(src, np.ndarray):
+        np.copyto(dst, src)
+    else:
+        dst[...] = namespace(dst).asarray(src)
 
 
 def copy(x: Any) -> Any:

@@ -105,13 +105,15 @@ def linear_backward(dZ: ArrayLike, cache: Any) -> tuple[Array, Array, Array]:
 
 
 def _linear_backward(
-    dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, premeaned: bool = False,
+    dZ: Array, A_prev: Array, W: Array, *, need_dA_prev: bool = True, premeaned: bool = False,
     out: tuple[Array, Array] | None = None,
 ) -> tuple[Array | None, Array, Array]:
+    # Equations (8)-(10); the 1/m of (8) and (9) is applied here unless
+    # premeaned. The keywords are the training loop's:
     # need_dA_prev=False skips W^T dZ for the input layer, whose dA0 no one uses.
-    # premeaned=True: dZ already carries the 1/m of the mean cost (the training
-    # loop applies it once to the output layer's small dZ), so dW and db are
-    # not divided again; that saves a pass over every dW.
+    # premeaned=True: dZ already carries the 1/m of the mean cost (training
+    # applies it once to the output layer's small dZ, losses.scaled_output_delta),
+    # so dW and db are not divided again; that saves a pass over every dW.
     # out=(dW, db) writes into the training loop's preallocated buffers: a
     # fresh dW every mini-batch costs page faults comparable to the product.
     m = 1 if premeaned else A_prev.shape[1]
@@ -123,7 +125,7 @@ def _linear_backward(
     return dA_prev, dW, db
 
 
-def _bias_gradient(dZ: Array, m: int, out: Array | None = None) -> Array:
+def _bias_gradient(dZ: Array, m: int, *, out: Array | None = None) -> Array:
     """Equation (9): db = (1/m) sum over the examples of dZ."""
     if out is None:
         db = namespace(dZ).sum(dZ, axis=1, keepdims=True)

@@ -43,7 +43,10 @@ __all__ = [
     "binary_cross_entropy_backward",
     "compute_cost",
     "get_loss",
+    "l2_decay",
+    "l2_gradient",
     "l2_penalty",
+    "scaled_output_delta",
 ]
 
 Array = NDArray[np.floating]
@@ -131,7 +134,8 @@ def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
     """Derivative of the cross-entropy cost with respect to AL (before the 1/m).
 
     ``dAL = -(Y / AL - (1 - Y) / (1 - AL))``, as in the course's
-    ``L_model_backward``; the 1/m of the mean is applied by ``linear_backward``.
+    ``L_model_backward``; on that course path the 1/m of the mean is applied
+    by ``linear_backward`` (equations 8 and 9).
 
     Parameters
     ----------
@@ -189,7 +193,8 @@ def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None
     # stays exact when AL saturates at 0 or 1.
     delta = AL - Y
     if sample_weight is not None:
-        # linear_backward divides by m; the weighted mean divides by sum(w).
+        # The 1/m comes later (scaled_output_delta); the weighted mean divides
+        # by sum(w) instead, so the weights are rescaled by m / sum(w) here.
         delta *= sample_weight * (AL.shape[1] / namespace(AL).sum(sample_weight))
     return delta
 
@@ -199,8 +204,8 @@ class Loss(NamedTuple):
 
     ``cost(AL, Y, sample_weight=None)`` is the mean cost (the weighted mean
     when per-example weights of shape (m,) are given); ``output_delta(AL, Y,
-    sample_weight=None)`` is ``m * dJ/dZ[L]`` for that output activation (the
-    1/m is applied by ``linear_backward``).
+    sample_weight=None)`` is ``m * dJ/dZ[L]`` for that output activation. The
+    1/m is not in it: :func:`scaled_output_delta` applies it for training.
     """
 
     name: str
@@ -243,11 +248,45 @@ def get_loss(name: Any, *, func: str = "") -> Loss:
     )
 
 
-def l2_penalty(weights: Any, alpha: float, m: int) -> float:
+def scaled_output_delta(loss: Loss, AL: Array, Y: Array, sample_weight: Array | None = None,
+                        *, m: int | None = None, scale: float = 1.0) -> Array:
+    """``scale * dJ/dZ[L]`` of the mean cost: where training applies the 1/m, once.
+
+    The course's path divides every ``dW`` and ``db`` by m in
+    ``linear_backward`` (equations 8 and 9). Backpropagation is linear in the
+    output delta, so every training path instead multiplies the output
+    layer's n_L x m delta by ``scale / m`` here and calls
+    ``backward(..., premeaned=True)``: each layer's gradient then comes out
+    already averaged (and, with ``scale`` the learning rate of plain gradient
+    descent, already the step ``lr * dW``).
+
+    Parameters
+    ----------
+    loss : Loss
+    AL : ndarray of shape (n_L, k)
+        The network's output for k examples.
+    Y : ndarray of shape (n_L, k)
+    sample_weight : ndarray of shape (k,), optional
+    m : int, optional
+        The number of examples the cost averages over (default k; the whole
+        data set's size when the k examples are one block of it).
+    scale : float, default=1.0
+        A further factor (the learning rate, when it is folded in).
+
+    Returns
+    -------
+    delta : ndarray of shape (n_L, k)
+    """
+    delta = loss.output_delta(AL, Y, sample_weight)
+    delta *= scale / (AL.shape[1] if m is None else m)
+    return delta
+
+
+def l2_penalty(weights: Any, alpha: float, m: int, *, squares: float | None = None) -> float:
     """L2 regularisation of the weights (not the biases): ``(alpha / (2 m)) sum_l ||W[l]||^2``.
 
     This is the course's (and scikit-learn's MLP's) scaling; its gradient,
-    added to each ``dW[l]``, is ``(alpha / m) W[l]``.
+    added to each ``dW[l]``, is ``(alpha / m) W[l]`` (:func:`l2_gradient`).
 
     Parameters
     ----------
@@ -256,6 +295,9 @@ def l2_penalty(weights: Any, alpha: float, m: int) -> float:
         Regularisation strength lambda >= 0.
     m : int
         Number of examples the cost averages over.
+    squares : float, optional
+        ``sum_l ||W[l]||^2`` when the caller knows it without the weights
+        (the Gram-matrix path tracks ``||W1||^2`` without forming W1).
 
     Returns
     -------
@@ -263,4 +305,43 @@ def l2_penalty(weights: Any, alpha: float, m: int) -> float:
     """
     if alpha == 0:
         return 0.0
-    return alpha / (2 * m) * sum(squared_norm(W) for W, _ in weights)
+    if squares is None:
+        squares = sum(squared_norm(W) for W, _ in weights)
+    return alpha / (2 * m) * squares
+
+
+def l2_gradient(dW: Array, W: Array, alpha: float, m: int, scale: float = 1.0) -> None:
+    """Add the L2 term's gradient to ``dW`` in place: ``dW += scale (alpha / m) W``.
+
+    Parameters
+    ----------
+    dW : ndarray of shape (n_l, n_prev)
+        The cost's gradient (already times ``scale``, if folded).
+    W : ndarray of shape (n_l, n_prev)
+    alpha : float
+    m : int
+    scale : float, default=1.0
+        The factor ``dW`` already carries (the folded learning rate).
+    """
+    if alpha:
+        dW += (scale * alpha / m) * W
+
+
+def l2_decay(alpha: float, m: int, scale: float) -> float:
+    """The L2 gradient as a decay: ``W - s (dW + (alpha/m) W) = gamma W - s dW``.
+
+    ``gamma = 1 - s alpha / m`` is :func:`l2_gradient`'s term reordered, for
+    an update that never forms W (the Gram-matrix path scales W1 implicitly).
+
+    Parameters
+    ----------
+    alpha : float
+    m : int
+    scale : float
+        The step size s (the learning rate of plain gradient descent).
+
+    Returns
+    -------
+    gamma : float
+    """
+    return 1.0 - scale * alpha / m

@@ -120,22 +120,31 @@ class Optimizer:
             setattr(self, key, [copy(a) for _, a in sorted(items, key=lambda t: t[0])])
 
     #: The factor s when the update is exactly ``theta -= s * dtheta`` (plain
-    #: gradient descent without clipping), else None. The training loop then
-    #: folds s into backpropagation's first, smallest delta and hands the
-    #: finished steps to :meth:`apply_steps`: no pass over the gradients.
+    #: gradient descent without clipping), else None. A training step may then
+    #: fold s into backpropagation's first, smallest delta and pass the
+    #: finished steps to :meth:`update` with ``prescaled=True``. A subclass
+    #: makes this promise only by defining ``step_scale`` itself (see
+    #: ``__init_subclass__``): whoever changes the update must restate it.
     step_scale: float | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step_scale" not in cls.__dict__:
+            cls.step_scale = None
 
     def apply_steps(self, params: Sequence[Array], steps: Sequence[Array],
                     out: Sequence[Array] | None = None) -> None:
         """``theta - step`` for every parameter, in place or into ``out``.
 
-        Only for optimizers whose :attr:`step_scale` is not None.
+        The last line of every optimizer's :meth:`update`: each computes its
+        step (``learning_rate * dtheta``, a velocity, Adam's ratio) and this
+        subtracts it, so the parameter update itself is written once.
 
         Parameters
         ----------
         params : sequence of ndarray
         steps : sequence of ndarray
-            ``step_scale * dtheta``, same order and shapes.
+            What to subtract, same order and shapes.
         out : sequence of ndarray, optional
             Arrays receiving the new values; ``params`` are then left as
             they were (the training loop keeps them as its checkpoint).
@@ -149,8 +158,9 @@ class Optimizer:
                 np.subtract(theta, step, out=out[i])
 
     def update(self, params: Sequence[Array], grads: Sequence[Array], *,
-               overwrite_grads: bool = False) -> None:
-        """Apply one step to ``params`` in place.
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """Apply one step to ``params`` (in place, or into ``out``).
 
         Parameters
         ----------
@@ -162,6 +172,12 @@ class Optimizer:
             Allow the step to use ``grads`` as scratch space (the training
             loop owns its gradient buffers): no parameter-sized temporary is
             allocated, which matters when an update is as cheap as a batch.
+        prescaled : bool, default=False
+            ``grads`` already are ``step_scale * dtheta`` (the training loop
+            folded the factor into backpropagation); only for optimizers
+            whose :attr:`step_scale` is not None.
+        out : sequence of ndarray, optional
+            Write the new parameters here and leave ``params`` untouched.
         """
         raise NotImplementedError
 
@@ -183,31 +199,42 @@ class GradientDescent(Optimizer):
 
     @property
     def step_scale(self) -> float | None:  # type: ignore[override]
-        """The learning rate, when no clipping (or momentum) changes the step."""
-        if self.clip_norm is None and type(self) is GradientDescent:
-            return self.learning_rate
-        return None
+        """The learning rate, when no clipping changes the step."""
+        return self.learning_rate if self.clip_norm is None else None
 
     def update(self, params: Sequence[Array], grads: Sequence[Array], *,
-               overwrite_grads: bool = False) -> None:
-        """Apply ``theta -= learning_rate * dtheta`` to every parameter, in place.
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """Apply ``theta -= learning_rate * dtheta`` to every parameter.
 
         Parameters
         ----------
         params : sequence of ndarray
-            Parameters, updated in place.
+            Parameters, updated in place (or read only, with ``out``).
         grads : sequence of ndarray
             Their gradients, same order and shapes.
         overwrite_grads : bool, default=False
             Scale the gradients in place instead of into a temporary.
+        prescaled : bool, default=False
+            ``grads`` already carry the learning rate (see :attr:`step_scale`).
+        out : sequence of ndarray, optional
+            Receive ``theta - step`` instead of updating ``params``.
         """
+        if prescaled:
+            if self.step_scale is None:
+                raise ValueError(f"{type(self).__name__}.update: prescaled steps need "
+                                 "step_scale (no clipping)")
+            self.apply_steps(params, grads, out=out)
+            return
         lr = self.learning_rate
-        for theta, dtheta in zip(params, self.clip(grads), strict=True):
+        steps = []
+        for dtheta in self.clip(grads):
             if overwrite_grads:
                 dtheta *= lr
-                theta -= dtheta
+                steps.append(dtheta)
             else:
-                theta -= lr * dtheta
+                steps.append(lr * dtheta)
+        self.apply_steps(params, steps, out=out)
 
 
 class Momentum(GradientDescent):
@@ -235,8 +262,9 @@ class Momentum(GradientDescent):
         self.velocity: list[Array] | None = None
 
     def update(self, params: Sequence[Array], grads: Sequence[Array], *,
-               overwrite_grads: bool = False) -> None:
-        """One momentum step, in place.
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """One momentum step, in place (or into ``out``).
 
         Parameters
         ----------
@@ -244,12 +272,17 @@ class Momentum(GradientDescent):
         grads : sequence of ndarray
         overwrite_grads : bool, default=False
             Use ``grads`` as scratch space instead of temporaries.
+        prescaled : bool, default=False
+            Not available: the velocity needs the raw gradients.
+        out : sequence of ndarray, optional
         """
+        _refuse_prescaled(self, prescaled)
         grads = self.clip(grads)
         if self.velocity is None:
             self.velocity = [namespace(p).zeros_like(p) for p in params]
         b, lr = self.beta, self.learning_rate
-        for theta, g, v in zip(params, grads, self.velocity, strict=True):
+        steps = []
+        for g, v in zip(grads, self.velocity, strict=True):
             g = g if overwrite_grads else copy(g)
             g *= 1 - b            # (1 - beta) dtheta
             v *= b
@@ -259,7 +292,8 @@ class Momentum(GradientDescent):
             else:
                 g[...] = v
             g *= lr
-            theta -= g
+            steps.append(g)
+        self.apply_steps(params, steps, out=out)
 
 
 class Adam(Optimizer):
@@ -291,8 +325,9 @@ class Adam(Optimizer):
         self.s: list[Array] | None = None
 
     def update(self, params: Sequence[Array], grads: Sequence[Array], *,
-               overwrite_grads: bool = False) -> None:
-        """One Adam step, in place.
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """One Adam step, in place (or into ``out``).
 
         Parameters
         ----------
@@ -300,7 +335,11 @@ class Adam(Optimizer):
         grads : sequence of ndarray
         overwrite_grads : bool, default=False
             Use ``grads`` as scratch space instead of a temporary.
+        prescaled : bool, default=False
+            Not available: the moments need the raw gradients.
+        out : sequence of ndarray, optional
         """
+        _refuse_prescaled(self, prescaled)
         grads = self.clip(grads)
         if self.v is None or self.s is None:
             self.v = [namespace(p).zeros_like(p) for p in params]
@@ -308,14 +347,15 @@ class Adam(Optimizer):
         self.t += 1
         b1, b2 = self.beta1, self.beta2
         c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        for theta, g, v, s in zip(params, grads, self.v, self.s, strict=True):
-            if is_foreign(theta):   # the array API has no out=: plain expressions
-                xp = namespace(theta)
+        steps = []
+        for g, v, s in zip(grads, self.v, self.s, strict=True):
+            if is_foreign(g):   # the array API has no out=: plain expressions
+                xp = namespace(g)
                 v *= b1
                 v += (1 - b1) * g
                 s *= b2
                 s += (1 - b2) * (g * g)
-                theta -= (self.learning_rate / c1) * v / (xp.sqrt(s / c2) + self.epsilon)
+                steps.append((self.learning_rate / c1) * v / (xp.sqrt(s / c2) + self.epsilon))
                 continue
             # One parameter-sized scratch array (the gradient itself, when the
             # caller allows) instead of a temporary per operation.
@@ -338,7 +378,14 @@ class Adam(Optimizer):
             tmp += self.epsilon
             np.divide(v, tmp, out=tmp)    # v / (sqrt(s_hat) + eps)
             tmp *= self.learning_rate / c1
-            theta -= tmp
+            steps.append(tmp)
+        self.apply_steps(params, steps, out=out)
+
+
+def _refuse_prescaled(optimizer: Optimizer, prescaled: bool) -> None:
+    if prescaled:
+        raise ValueError(f"{type(optimizer).__name__}.update: prescaled steps are only for "
+                         "optimizers with a step_scale (plain gradient descent)")
 
 
 def _check_beta(value: float, name: str, func: str) -> float:

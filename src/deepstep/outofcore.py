@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .activations import get_activation
-from .losses import get_loss
+from .losses import get_loss, scaled_output_delta
 from .propagation import backward, forward
 
 __all__ = ["DaskClusterSource", "RowSource", "block_gradient", "is_out_of_core"]
@@ -88,8 +88,8 @@ def block_gradient(X_rows: Array, Y: Array, weights: Sequence[tuple[Array, Array
     AL, caches = forward(X, weights, acts)
     k = X.shape[1]
     cost = float(spec.cost(AL, Y)) * k / m_total
-    delta = spec.output_delta(AL, Y)
-    delta *= scale / m_total
+    # The whole data set's 1/m (not the block's), so the blocks' shares add up.
+    delta = scaled_output_delta(spec, AL, Y, m=m_total, scale=scale)
     grads = backward(delta, caches, acts, need_dA0=False, premeaned=True)
     return cost, {key: v for key, v in grads.items() if key.startswith(("dW", "db"))}
 

@@ -86,12 +86,16 @@ def forward(
     X: Array,
     weights: Sequence[Sequence[Array]],
     acts: Sequence[Activation],
+    *,
     Z1: Array | None = None,
     dropout: float = 0.0,
     rng: Any = None,
     masks: list[Array] | None = None,
 ) -> tuple[Array, list[LayerCache]]:
     """Unchecked forward pass over validated inputs (the engine of ``L_model_forward``).
+
+    Without the keyword arguments this is exactly the course's forward
+    propagation. The keywords are the training side's, named and explicit:
 
     ``Z1``, when given, is the first layer's pre-activation ``W1 X + b1``
     already computed by the caller (the training loop's Gram-matrix path
@@ -180,6 +184,7 @@ def backward(
     dZL: Array,
     caches: Sequence[LayerCache],
     acts: Sequence[Activation],
+    *,
     need_dA0: bool = True,
     need_dW1: bool = True,
     masks: Sequence[Array] | None = None,
@@ -188,14 +193,19 @@ def backward(
 ) -> Grads:
     """Unchecked backward pass from the output layer's dZ (the engine of ``L_model_backward``).
 
+    With the defaults this is the course's backward propagation, the 1/m of
+    equations (8) and (9) applied by ``linear_backward`` in every layer. The
+    keywords are the training side's, named and explicit:
+
     ``need_dA0=False`` skips the gradient with respect to the input X, which
     training never uses and which costs a product as large as dW1's.
     ``need_dW1=False`` returns ``grads["dZ1"]`` and ``grads["db1"]`` instead of
     forming ``dW1 = dZ1 X^T / m`` (the Gram-matrix path needs only dZ1).
     ``masks`` are the dropout masks of the forward pass, one per hidden layer.
     ``premeaned=True`` says ``dZL`` already is dJ/dZ[L] of the mean cost (the
-    course's dZ divided by m): backpropagation is linear in dZ, so every
-    layer's gradient then comes out already averaged and no dW is divided by m.
+    course's dZ divided by m, by :func:`deepstep.losses.scaled_output_delta`):
+    backpropagation is linear in dZ, so every layer's gradient then comes out
+    already averaged and no dW is divided by m.
     ``out``, a dict with ``"dW{l}"`` and ``"db{l}"`` arrays of the parameters'
     shapes, receives the gradients in place of new arrays.
     """

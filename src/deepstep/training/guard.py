@@ -1,0 +1,120 @@
+"""The divergence guard: the last parameters whose cost was finite, kept to fall back on.
+
+A step checks its cost before it updates; when the cost is finite, the state
+it is about to change is what a divergence must return to. How that state is
+kept depends on the step (see :mod:`deepstep.training.strategies`):
+
+* full batch, any optimizer: a copy before every update (:meth:`remember`);
+  it costs about 1/m of the iteration's products;
+* full batch, folded gradient descent: no copy at all, the update writes into
+  spare arrays and the previous ones are the checkpoint (:meth:`adopt`);
+* mini-batches: a copy per epoch (or per block of an out-of-core source),
+  since a copy per batch would cost as much as the update itself, so a
+  divergence returns to the epoch's start (:meth:`remember_if_finite`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._backend import assign, copy
+from .._validation import all_finite
+from .callbacks.divergence import DivergenceWarning
+
+__all__ = ["DivergenceGuard"]
+
+Array = NDArray[np.floating]
+
+
+class DivergenceGuard:
+    """Keeps the state to restore when training diverges."""
+
+    def __init__(self) -> None:
+        self._saved: tuple[list[Array], list[Array]] | None = None
+
+    def reset(self) -> None:
+        """Forget the checkpoint (a new fit starts)."""
+        self._saved = None
+
+    def remember(self, state: Sequence[Array]) -> None:
+        """Copy ``state`` (the arrays a step is about to change) into the checkpoint.
+
+        Parameters
+        ----------
+        state : sequence of ndarray
+        """
+        state = list(state)
+        if self._saved is None or len(self._saved[1]) != len(state):
+            self._saved = (state, [copy(a) for a in state])
+        else:
+            for src, dst in zip(state, self._saved[1], strict=True):
+                assign(dst, src)
+            self._saved = (state, self._saved[1])
+
+    def remember_if_finite(self, state: Sequence[Array]) -> None:
+        """:meth:`remember`, unless ``state`` holds NaN or infinity and a checkpoint exists.
+
+        The last update of the previous epoch may have made the parameters
+        non-finite while its batch's cost (computed before it) was finite:
+        the older checkpoint is kept then, so a divergence never restores NaN.
+
+        Parameters
+        ----------
+        state : sequence of ndarray
+        """
+        if self._saved is None or all_finite(list(state)):
+            self.remember(state)
+
+    def adopt(self, live: list[Array], previous: list[Array]) -> None:
+        """Take ``previous`` (arrays no one writes any more) as the checkpoint of ``live``.
+
+        Parameters
+        ----------
+        live : list of ndarray
+            The arrays training goes on with.
+        previous : list of ndarray
+            Their values before the last update.
+        """
+        self._saved = (live, previous)
+
+    def restore(self) -> None:
+        """Put the checkpoint back into the arrays it was taken from."""
+        if self._saved is not None:
+            for dst, src in zip(*self._saved, strict=True):
+                assign(dst, src)
+
+    def check_final(self, parameters: Mapping[str, Array], epoch: int, mode: str) -> bool:
+        """Every fit ends with finite parameters, whatever its costs looked like.
+
+        A cost can stay finite while a parameter is not (an infinite bias
+        behind a saturated sigmoid, say); such a fit is treated as diverged:
+        the checkpoint is restored and a :class:`DivergenceWarning` issued
+        (``FloatingPointError`` with ``mode="raise"``).
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+        epoch : int
+            The number of epochs completed, for the message.
+        mode : {"warn", "raise"}
+
+        Returns
+        -------
+        bool
+            True when the parameters were not finite (and were restored).
+        """
+        if all_finite(parameters):
+            return False
+        self.restore()
+        message = (f"training ended with non-finite parameters after iteration {epoch}; "
+                   "the last finite parameters were kept. Lower the learning rate.")
+        if mode == "raise":
+            raise FloatingPointError(message)
+        warnings.warn(message, DivergenceWarning, stacklevel=3)
+        return True
+
+

@@ -1,0 +1,209 @@
+"""The Gram-matrix path: full-batch gradient descent without the products with X.
+
+When there are more input features than examples (n_x > m: the cat images
+have 12288 features and 209 examples) and the update is plain full-batch
+gradient descent, the products with X dominate every iteration yet are not
+needed: with ``K = X^T X`` (m x m, computed once), the update
+``W1 <- W1 - (lr/m) dZ1 X^T`` moves the first layer's product ``P = W1 X`` by
+``P <- P - (lr/m) dZ1 K``. The step therefore keeps ``P`` and the running sum
+``R = sum_t (lr/m) dZ1_t`` instead of W1, and materialises
+``W1 = W1_start - R X^T`` only when someone asks (at the end of the fit, or
+when a callback reads ``Trainer.parameters``).
+
+This is the same arithmetic reordered, not an approximation: the update of
+every other parameter is the optimizer's own ``update(prescaled=True)``, and
+W1's is gradient descent's ``W1 - lr dW1`` seen through X. L2 regularisation
+keeps it exact: ``W - lr (dW + (alpha/m) W) = gamma W - lr dW`` with
+``gamma = 1 - lr alpha / m`` (:func:`deepstep.losses.l2_decay`), one scalar.
+``tests/test_training.py`` checks costs and parameters against the plain loop
+(1e-9) and against the course's functions with the L2 gradient added by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..._backend import is_foreign, squared_norm
+from ...losses import l2_decay, l2_gradient, l2_penalty, scaled_output_delta
+from ...optimizers import Optimizer
+from ...propagation import backward
+from ..guard import DivergenceGuard
+from .base import Network
+from .folded import FoldedStep
+
+__all__ = ["GramStep"]
+
+Array = NDArray[np.floating]
+
+
+class GramStep(FoldedStep):
+    """One iteration of full-batch gradient descent on the Gram-matrix path.
+
+    Parameters
+    ----------
+    net : Network
+    optimizer : Optimizer
+        Plain gradient descent without clipping (see :meth:`applies`).
+    guard : DivergenceGuard
+    X : ndarray of shape (n_x, m)
+        The training data; ``K = X^T X`` is formed once, here.
+    resume : ndarray of shape (n_1, m), optional
+        ``P = W1 X`` from a checkpoint, so that a resumed fit continues bit for bit.
+    """
+
+    def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard, X: Array,
+                 resume: Array | None = None) -> None:
+        super().__init__(net, optimizer, guard, full_batch=True)
+        self.gram = _GramState(X, net.weights[0][0])
+        if resume is not None:
+            self.gram.P[...] = resume
+            self.gram.P0[...] = resume
+        self.params = self.params[1:]  # W1 is the Gram state's
+        self._originals = list(self.params)
+
+    @staticmethod
+    def applies(gram: bool | str, optimizer: Optimizer, X: Any, n1: int, epochs: int) -> bool:
+        """Whether to take this path: asked for (``gram=True``), or exact and cheaper ("auto").
+
+        Parameters
+        ----------
+        gram : {"auto", True, False}
+        optimizer : Optimizer
+            Exact only when its update is ``theta -= step_scale * dtheta``.
+        X : ndarray of shape (n_x, m)
+        n1 : int
+            Units of the first layer.
+        epochs : int
+
+        Returns
+        -------
+        bool
+        """
+        if gram is False or is_foreign(X):  # the Gram path is NumPy-only
+            return False
+        exact = optimizer.step_scale is not None
+        if gram is True:
+            if not exact:
+                raise ValueError("Trainer: gram=True needs plain GradientDescent without "
+                                 f"clipping, got {type(optimizer).__name__}")
+            return True
+        n_x, m = X.shape
+        # Multiply-adds: the plain path forms W1 X and dZ1 X^T every iteration;
+        # the Gram path forms K = X^T X, W1 X and the final W1 once, then dZ1 K.
+        plain = epochs * 2 * n1 * n_x * m
+        gram_cost = n_x * m * m + 2 * n1 * n_x * m + epochs * n1 * m * m
+        return exact and n_x > m and gram_cost < plain
+
+    def __call__(self, X: Array, Y: Array, sample_weight: Array | None = None) -> Any:
+        """One iteration; the same result as :class:`FoldedStep`'s.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_x, m)
+        Y : ndarray of shape (n_y, m)
+        sample_weight : ndarray of shape (m,), optional
+
+        Returns
+        -------
+        cost : numpy floating scalar
+        """
+        net, state = self.net, self.gram
+        masks: list[Array] = []
+        AL, caches = net.forward(X, masks, Z1=state.P + net.weights[0][1])
+        m = X.shape[1]
+        cost = net.loss.cost(AL, Y, sample_weight)
+        if net.alpha:
+            squares = state.squared_norm() + sum(squared_norm(W) for W, _ in net.weights[1:])
+            cost = cost + AL.dtype.type(l2_penalty(net.weights, net.alpha, m, squares=squares))
+        if not np.isfinite(cost):
+            return cost
+        self.guard.remember([*self.params, *state.arrays()])
+        scale = self.optimizer.step_scale
+        if scale is None:
+            raise ValueError("GramStep: the optimizer's update is no longer plain gradient "
+                             "descent (clipping set during the fit?)")
+        delta = scaled_output_delta(net.loss, AL, Y, sample_weight, scale=scale)
+        grads = backward(delta, caches, net.activations, need_dA0=False, need_dW1=False,
+                         masks=masks, premeaned=True, out=self._gradient_buffers(with_dW1=False))
+        flat = [grads["db1"]]
+        for l in range(2, len(net.weights) + 1):
+            l2_gradient(grads[f"dW{l}"], net.weights[l - 1][0], net.alpha, m, scale)
+            flat += [grads[f"dW{l}"], grads[f"db{l}"]]
+        self.optimizer.update(self.params, flat, prescaled=True)
+        state.advance(grads["dZ1"], l2_decay(net.alpha, m, scale))
+        return cost
+
+    def sync(self) -> None:
+        """Form W1 in the network's W1 array."""
+        self.gram.materialize(self.net.weights[0][0])
+
+    def state(self) -> dict[str, Array]:
+        """``gram_P``, the running product a resumed fit continues from."""
+        return {"gram_P": self.gram.P.copy()}
+
+
+class _GramState:
+    """The Gram-matrix path's state, with W1 = a W1_0 - R X^T kept implicit.
+
+    ``W1_0`` is the W1 array's content when the state was created or last
+    materialised; the array itself is not touched in between. ``P = W1 X``
+    is kept up to date through ``K = X^T X``. Without L2 the scalar ``a``
+    stays 1; with L2 every step first decays W1 by ``gamma = 1 - lr alpha / m``,
+    which scales ``a`` and ``R``, and ``Q = R K`` is kept so that ``||W1||^2``
+    (the penalty) costs no product with X either. ``materialize`` writes W1.
+    """
+
+    def __init__(self, X: Array, W1: Array) -> None:
+        self.X = X
+        self.K = X.T @ X
+        self.P = W1 @ X
+        self.P0 = self.P.copy()
+        self.R = np.zeros_like(self.P)
+        self.Q = np.zeros_like(self.P)
+        self.a = np.ones((), dtype=self.P.dtype)
+        self.w0sq = float(np.vdot(W1, W1))
+        self.dirty = False
+
+    def arrays(self) -> list[Array]:
+        """The arrays one step changes (what a divergence checkpoint must keep)."""
+        return [self.P, self.R, self.Q, self.a]
+
+    def advance(self, step: Array, decay: float = 1.0) -> None:
+        # Gradient descent on W1, W1 <- decay W1 - step X^T with step = (lr/m) dZ1
+        # (backpropagated already scaled), seen through X:
+        # W1 X  <-  decay W1 X - step X^T X.
+        SK = step @ self.K
+        if decay == 1.0:
+            self.P -= SK
+            self.R += step
+            self.Q += SK
+        else:
+            self.a *= decay
+            self.R *= decay
+            self.R += step
+            self.Q *= decay
+            self.Q += SK
+            np.multiply(self.P0, self.a, out=self.P)
+            self.P -= self.Q
+        self.dirty = True
+
+    def squared_norm(self) -> float:
+        """||W1||^2 = a^2 ||W1_0||^2 - 2 a <W1_0 X, R> + <R K, R>, without W1."""
+        a = float(self.a)
+        return (a * a * self.w0sq - 2 * a * float(np.vdot(self.P0, self.R))
+                + float(np.vdot(self.Q, self.R)))
+
+    def materialize(self, W1: Array) -> None:
+        if self.dirty:
+            if self.a != 1:
+                W1 *= self.a
+            W1 -= self.R @ self.X.T
+            self.a[...] = 1
+            self.R[...] = 0
+            self.Q[...] = 0
+            self.P0[...] = self.P
+            self.w0sq = float(np.vdot(W1, W1))
+            self.dirty = False

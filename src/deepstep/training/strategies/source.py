@@ -1,0 +1,59 @@
+"""Full-batch steps whose gradient is summed over blocks of an out-of-core source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ...losses import l2_penalty
+from ...optimizers import Optimizer
+from ..guard import DivergenceGuard
+from .base import Network, Step
+
+__all__ = ["SourceStep"]
+
+Array = NDArray[np.floating]
+
+
+class SourceStep(Step):
+    """One full-batch iteration on an h5py dataset or a Dask array, block by block.
+
+    The blocks come from disk, or from the workers of a Dask cluster, through
+    the source's ``gradient`` (:mod:`deepstep.outofcore`, where each block's
+    share is :func:`~deepstep.outofcore.block_gradient`: the same
+    ``forward``, ``scaled_output_delta`` and ``backward`` as every step, the
+    1/m of the whole data set). The sum is the in-memory gradient added in
+    another order; the update is :class:`FoldedStep`'s for plain gradient
+    descent and :class:`PlainStep`'s otherwise.
+    """
+
+    def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard) -> None:
+        super().__init__(net, optimizer, guard, full_batch=True)
+        self.fold = optimizer.step_scale is not None
+
+    def __call__(self, X: Any, Y: Array, sample_weight: Array | None = None) -> Any:
+        """One step on the source X (a RowSource); sample weights are not supported.
+
+        Parameters
+        ----------
+        X : RowSource
+        Y : ndarray of shape (n_y, m)
+        sample_weight : None
+
+        Returns
+        -------
+        cost : numpy floating scalar
+        """
+        net = self.net
+        m = X.shape[1]
+        scale = self.scale()
+        names = [a.name for a in net.activations]
+        cost, grads = X.gradient(Y, [(W, b) for W, b in net.weights], names, net.loss.name,
+                                 1.0 if scale is None else scale)
+        cost = net.weights[0][0].dtype.type(cost + l2_penalty(net.weights, net.alpha, m))
+        if not self._keep(cost):
+            return cost
+        self._update(grads, scale, m)
+        return cost
