@@ -109,3 +109,54 @@ def test_course_models_keep_the_dtype(dtype):
     assert all(v.dtype == dtype for v in parameters.values())
     assert len(costs) == 2 and costs[1] < costs[0]
     assert predict(X, Y, parameters, print_accuracy=False).dtype == dtype
+
+
+# ------------------------------------------------- the literal course loop
+
+def _wide_binary(n_x=400, m=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_x, m))
+    return X, (X[:1] + X[1:2] > 0).astype(float)
+
+
+def test_the_fast_loop_runs_the_gram_path_on_wide_data():
+    # What "fast" means on the cat data's shape (more features than examples).
+    from deepstep.optimizers import GradientDescent
+    from deepstep.training.strategies import GramStep
+
+    X, _ = _wide_binary()
+    assert GramStep.applies("auto", GradientDescent(0.0075), X, 20, 2500)
+
+
+@pytest.mark.parametrize("model, dims", [(L_layer_model, [400, 20, 7, 5, 1]),
+                                         (two_layer_model, (400, 7, 1))])
+def test_the_course_loop_and_the_fast_loop_give_the_same_costs(model, dims, capsys):
+    X, Y = _wide_binary()
+    p_course, c_course = model(X, Y, dims, learning_rate=0.05, num_iterations=301,
+                               print_cost=True, loop="course")
+    printed = capsys.readouterr().out
+    p_fast, c_fast = model(X, Y, dims, learning_rate=0.05, num_iterations=301,
+                           print_cost=True)
+    assert printed.count("Cost after iteration") == 4 == len(c_course)
+    assert capsys.readouterr().out.count("Cost after iteration") == 4
+    np.testing.assert_allclose(c_fast, c_course, rtol=1e-10)
+    for key, value in p_course.items():
+        np.testing.assert_allclose(p_fast[key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_the_course_loop_on_the_cat_data_matches_the_fast_loop(cat):
+    train_x, train_y, _, _ = cat
+    dims = [12288, 20, 7, 5, 1]
+    p_course, c_course = L_layer_model(train_x, train_y, dims, num_iterations=201,
+                                       loop="course")
+    p_fast, c_fast = L_layer_model(train_x, train_y, dims, num_iterations=201)
+    assert c_course[0] == pytest.approx(0.771749, abs=5e-7)   # the course's printed cost
+    np.testing.assert_allclose(c_fast, c_course, rtol=1e-11)
+    for key, value in p_course.items():
+        np.testing.assert_allclose(p_fast[key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_an_unknown_loop_is_a_clear_error():
+    X, Y = _wide_binary(n_x=4, m=6)
+    with pytest.raises(ValueError, match="loop must be 'fast' or 'course', got 'notebook'"):
+        L_layer_model(X, Y, [4, 3, 1], num_iterations=1, loop="notebook")

@@ -1,9 +1,21 @@
 """The course's application: ``two_layer_model``, ``L_layer_model`` and ``predict``.
 
 These are the functions of "Deep Neural Network for Image Classification:
-Application", with the course's signatures and defaults. They compose the
-step functions through :class:`deepstep.training.Trainer`, whose loop body
-is the course's: forward, cost, backward, update.
+Application", with the course's signatures and defaults, and two ways to run
+them (the keyword ``loop``):
+
+* ``loop="course"``: the notebook's loop, literally: every iteration calls
+  the public step functions (``L_model_forward``, ``compute_cost``,
+  ``L_model_backward``, ``update_parameters``; the 2-layer model calls
+  ``linear_activation_forward`` and ``linear_activation_backward`` per layer
+  as the notebook does), each validating its inputs.
+* ``loop="fast"`` (the default): the same gradient descent run by
+  :class:`deepstep.training.Trainer` on the engine's unchecked kernels, with
+  1/m and the learning rate applied once to the output delta and, when there
+  are more features than examples (the cat images: 12288 > 209), on the
+  Gram-matrix path (:mod:`deepstep.training.strategies.gram`): the same
+  arithmetic reordered, not an approximation. The costs agree with the
+  course loop's to rounding (``tests/test_models.py`` checks both).
 
 The course's initialisation is reproduced without touching NumPy's global
 random state: the 2-layer model draws ``randn * 0.01`` weights from
@@ -27,9 +39,17 @@ from ._validation import (
     check_positive_int,
 )
 from .initializers import RandomLike, initialize_parameters, initialize_parameters_deep
-from .losses import LOSSES
-from .optimizers import GradientDescent
-from .propagation import check_parameters, default_activations, forward, resolve_activations
+from .layers import linear_activation_backward, linear_activation_forward
+from .losses import LOSSES, binary_cross_entropy_backward, compute_cost
+from .optimizers import GradientDescent, update_parameters
+from .propagation import (
+    L_model_backward,
+    L_model_forward,
+    check_parameters,
+    default_activations,
+    forward,
+    resolve_activations,
+)
 from .training import CostPrinter, Trainer
 
 __all__ = ["L_layer_model", "predict", "two_layer_model"]
@@ -47,6 +67,7 @@ def two_layer_model(
     print_cost: bool = False,
     *,
     random_state: RandomLike = 1,
+    loop: str = "fast",
 ) -> tuple[Parameters, list[float]]:
     """Train LINEAR -> RELU -> LINEAR -> SIGMOID by gradient descent.
 
@@ -64,6 +85,9 @@ def two_layer_model(
         Print the cost every 100 iterations.
     random_state : None, int, RandomState or Generator, default=1
         Seed of the initialisation (1 is the course's).
+    loop : {"fast", "course"}, default="fast"
+        "course" runs the notebook's loop with the public step functions;
+        "fast" the same gradient descent through the Trainer (module docs).
 
     Returns
     -------
@@ -76,7 +100,8 @@ def two_layer_model(
     X, Y = _check_course_data(X, Y, func)
     dims = _check_dims(layers_dims, 3, X, func)
     parameters = initialize_parameters(*dims, random_state, dtype=X.dtype)
-    return _train(X, Y, parameters, learning_rate, num_iterations, print_cost, func)
+    return _run(X, Y, parameters, learning_rate, num_iterations, print_cost, loop,
+                _two_layer_iteration, func)
 
 
 def L_layer_model(
@@ -88,6 +113,7 @@ def L_layer_model(
     print_cost: bool = False,
     *,
     random_state: RandomLike = 1,
+    loop: str = "fast",
 ) -> tuple[Parameters, list[float]]:
     """Train [LINEAR -> RELU] x (L-1) -> LINEAR -> SIGMOID by gradient descent.
 
@@ -106,6 +132,10 @@ def L_layer_model(
     random_state : None, int, RandomState or Generator, default=1
         Seed of the initialisation (1 is the course's); weights are
         ``randn / sqrt(n_prev)`` as in the course's application.
+    loop : {"fast", "course"}, default="fast"
+        "course" runs the notebook's loop with the public step functions;
+        "fast" the same gradient descent through the Trainer, on the
+        Gram-matrix path when n_x > m (module docs).
 
     Returns
     -------
@@ -118,7 +148,8 @@ def L_layer_model(
     X, Y = _check_course_data(X, Y, func)
     dims = _check_dims(layers_dims, None, X, func)
     parameters = initialize_parameters_deep(dims, random_state, init="lecun", dtype=X.dtype)
-    return _train(X, Y, parameters, learning_rate, num_iterations, print_cost, func)
+    return _run(X, Y, parameters, learning_rate, num_iterations, print_cost, loop,
+                _L_layer_iteration, func)
 
 
 def predict(
@@ -160,18 +191,17 @@ def predict(
     return p
 
 
-def _train(
-    X: Array,
-    Y: Array,
-    parameters: Parameters,
-    learning_rate: float,
-    num_iterations: int,
-    print_cost: bool,
-    func: str,
-) -> tuple[Parameters, list[float]]:
+def _run(X: Array, Y: Array, parameters: Parameters, learning_rate: float,
+         num_iterations: int, print_cost: bool, loop: str, iteration: Any,
+         func: str) -> tuple[Parameters, list[float]]:
     learning_rate = check_positive_float(learning_rate, "learning_rate", func=func)
     num_iterations = check_positive_int(num_iterations, "num_iterations", func=func,
                                         allow_zero=True)
+    if loop == "course":
+        return _course_loop(X, Y, parameters, learning_rate, num_iterations, print_cost,
+                            iteration)
+    if loop != "fast":
+        raise ValueError(f"{func}: loop must be 'fast' or 'course', got {loop!r}")
     L = len(parameters) // 2
     weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, L + 1)]
     callbacks = [CostPrinter(100)] if print_cost else []
@@ -185,6 +215,45 @@ def _train(
     history = trainer.fit(X, Y, num_iterations)
     costs = history.history.get("loss", [])[::100]
     return trainer.parameters, costs
+
+
+def _course_loop(X: Array, Y: Array, parameters: Parameters, learning_rate: float,
+                 num_iterations: int, print_cost: bool, iteration: Any
+                 ) -> tuple[Parameters, list[float]]:
+    """The notebook's loop: one course iteration at a time, the cost kept every 100."""
+    costs = []
+    for i in range(num_iterations):
+        cost, parameters = iteration(X, Y, parameters, learning_rate)
+        if i % 100 == 0:
+            costs.append(float(cost))
+            if print_cost:
+                print(f"Cost after iteration {i}: {float(cost)}")
+    return parameters, costs
+
+
+def _L_layer_iteration(X: Array, Y: Array, parameters: Parameters,
+                       learning_rate: float) -> tuple[Any, Parameters]:
+    # The notebook's loop body for the L-layer model, word for word.
+    AL, caches = L_model_forward(X, parameters)
+    cost = compute_cost(AL, Y)
+    grads = L_model_backward(AL, Y, caches)
+    parameters = update_parameters(parameters, grads, learning_rate)
+    return cost, parameters
+
+
+def _two_layer_iteration(X: Array, Y: Array, parameters: Parameters,
+                         learning_rate: float) -> tuple[Any, Parameters]:
+    # The notebook's loop body for the 2-layer model, layer by layer.
+    W1, b1, W2, b2 = (parameters[k] for k in ("W1", "b1", "W2", "b2"))
+    A1, cache1 = linear_activation_forward(X, W1, b1, "relu")
+    A2, cache2 = linear_activation_forward(A1, W2, b2, "sigmoid")
+    cost = compute_cost(A2, Y)
+    dA2 = binary_cross_entropy_backward(A2, Y)
+    dA1, dW2, db2 = linear_activation_backward(dA2, cache2, "sigmoid")
+    _, dW1, db1 = linear_activation_backward(dA1, cache1, "relu")
+    grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+    parameters = update_parameters(parameters, grads, learning_rate)
+    return cost, parameters
 
 
 def _check_course_data(X: Any, Y: Any, func: str) -> tuple[Array, Array]:
