@@ -5,11 +5,16 @@ Gradient descent, as in the course::
     W[l] = W[l] - alpha dW[l]
     b[l] = b[l] - alpha db[l]
 
-Optimisers are small objects with one method, ``update(params, grads)``,
-which applies one step in place to a list of arrays the caller owns. The
-training loop calls it on its own copies of the weights; the course's
-:func:`update_parameters` calls it on fresh copies, so the caller's arrays are
-never modified.
+An optimiser is a small object whose ``update(params, grads)`` computes its
+step for every parameter (``alpha dW``, a velocity, Adam's ratio) and ends in
+:meth:`Optimizer.apply_steps`, the one place where ``theta - step`` is
+written. It works in place on arrays the caller owns: the training loop's
+own copies of the weights, or, in the course's :func:`update_parameters`,
+fresh copies, so the caller's arrays are never modified.
+
+For plain gradient descent the training loop may fold the learning rate
+into backpropagation (:attr:`Optimizer.step_scale`); it then hands the
+finished steps to the same ``update`` with ``prescaled=True``.
 """
 
 from __future__ import annotations
