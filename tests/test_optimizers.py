@@ -119,3 +119,57 @@ def test_schedules():
 def test_optimizer_arguments_are_checked(make):
     with pytest.raises(ValueError):
         make()
+
+
+# ------------------------------------------------ one update rule, every path
+
+def _params_and_grads(seed=0):
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal((4, 3)), rng.standard_normal((4, 1))]
+    return params, [rng.standard_normal(p.shape) for p in params]
+
+
+@pytest.mark.parametrize("make", [lambda: GradientDescent(0.1), lambda: Momentum(0.1, beta=0.8),
+                                  lambda: Momentum(0.1, nesterov=True), lambda: Adam(0.01)])
+def test_update_into_out_equals_the_update_in_place_and_leaves_the_parameters(make):
+    params, grads = _params_and_grads()
+    in_place, into = make(), make()
+    a = [p.copy() for p in params]
+    in_place.update(a, [g.copy() for g in grads])
+    out = [np.full_like(p, np.nan) for p in params]
+    kept = [p.copy() for p in params]
+    into.update(kept, [g.copy() for g in grads], out=out)
+    for p, k in zip(params, kept, strict=True):
+        np.testing.assert_array_equal(k, p)
+    for x, y in zip(a, out, strict=True):
+        np.testing.assert_array_equal(y, x)
+
+
+def test_prescaled_gradient_descent_is_the_same_update_with_the_rate_folded_in():
+    # The training loop folds lr into backpropagation: update(prescaled=True)
+    # must give exactly what update gives the raw gradients.
+    params, grads = _params_and_grads(1)
+    a, b = [p.copy() for p in params], [p.copy() for p in params]
+    GradientDescent(0.25).update(a, grads)
+    GradientDescent(0.25).update(b, [0.25 * g for g in grads], prescaled=True)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(y, x)
+    with pytest.raises(ValueError, match="prescaled"):
+        GradientDescent(0.25, clip_norm=1.0).update(b, grads, prescaled=True)
+    for opt in (Momentum(0.1), Adam()):
+        with pytest.raises(ValueError, match="prescaled"):
+            opt.update(b, grads, prescaled=True)
+
+
+def test_only_an_optimizer_that_states_it_folds_its_rate():
+    class Subclass(GradientDescent):  # might change the update: no promise inherited
+        pass
+
+    class Restated(GradientDescent):
+        @property
+        def step_scale(self):
+            return self.learning_rate
+
+    assert GradientDescent(0.5).step_scale == 0.5
+    assert Subclass(0.5).step_scale is None and Momentum(0.5).step_scale is None
+    assert Restated(0.5).step_scale == 0.5
