@@ -15,12 +15,13 @@ own error is O(eps^2).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_finite, check_positive_float
-from .losses import _check_output_and_labels, compute_cost, get_loss, l2_penalty
+from .losses import _check_output_and_labels, compute_cost, get_loss, l2_gradient, l2_penalty
 from .propagation import (
     L_model_backward,
     L_model_forward,
@@ -91,47 +92,65 @@ def gradcheck(
         params[f"W{l}"] = W.astype(np.float64)
         params[f"b{l}"] = b.astype(np.float64)
     if loss is None and alpha == 0:
-        AL, caches = L_model_forward(X, params, activations)
-        _, Yc = _check_output_and_labels(AL, Y, func)
-        grads = L_model_backward(AL, Yc, caches, activations)
-
-        def cost(p: dict) -> float:
-            return float(compute_cost(L_model_forward(X, p, activations)[0], Yc))
+        grads, cost = _course_gradient(params, X, Y, activations)
     else:
-        spec = get_loss(loss or "binary_cross_entropy", func=func)
-        L = len(params) // 2
-        acts = resolve_activations(activations, L, func)
-        Yc = as_float_array(Y, "Y", func=func).astype(np.float64)
-        m = X.shape[1]
-
-        def pairs(p: dict) -> list:
-            return [(p[f"W{l}"], p[f"b{l}"]) for l in range(1, L + 1)]
-
-        AL, caches = forward(X, pairs(params), acts)
-        grads = backward(spec.output_delta(AL, Yc), caches, acts)
-        for l in range(1, L + 1):
-            grads[f"dW{l}"] = grads[f"dW{l}"] + (alpha / m) * params[f"W{l}"]
-
-        def cost(p: dict) -> float:
-            out = forward(X, pairs(p), acts)[0]
-            return float(spec.cost(out, Yc)) + l2_penalty(pairs(p), alpha, m)
-
+        grads, cost = _engine_gradient(params, X, Y, activations, loss, alpha)
     analytic, numeric = [], []
     for key in params:
-        theta = params[key]
-        approx = np.empty_like(theta)
-        for idx in np.ndindex(theta.shape):
-            original = theta[idx]
-            theta[idx] = original + epsilon
-            plus = cost(params)
-            theta[idx] = original - epsilon
-            minus = cost(params)
-            theta[idx] = original
-            approx[idx] = (plus - minus) / (2 * epsilon)
         analytic.append(grads["d" + key].ravel())
-        numeric.append(approx.ravel())
+        numeric.append(_centred_differences(params, key, cost, epsilon).ravel())
     grad, gradapprox = np.concatenate(analytic), np.concatenate(numeric)
     denominator = np.linalg.norm(grad) + np.linalg.norm(gradapprox)
     if denominator == 0:
         return 0.0
     return float(np.linalg.norm(grad - gradapprox) / denominator)
+
+
+def _course_gradient(params: dict, X: Any, Y: Any, activations: Any) -> tuple[dict, Any]:
+    """``L_model_backward``'s gradient and ``compute_cost`` as a function of the parameters."""
+    AL, caches = L_model_forward(X, params, activations)
+    _, Yc = _check_output_and_labels(AL, Y, "gradcheck")
+    grads = L_model_backward(AL, Yc, caches, activations)
+
+    def cost(p: dict) -> float:
+        return float(compute_cost(L_model_forward(X, p, activations)[0], Yc))
+    return grads, cost
+
+
+def _engine_gradient(params: dict, X: Any, Y: Any, activations: Any, loss: str | None,
+                     alpha: float) -> tuple[dict, Any]:
+    """The training engine's gradient (loss delta, backward, L2 term) and its cost."""
+    func = "gradcheck"
+    spec = get_loss(loss or "binary_cross_entropy", func=func)
+    L = len(params) // 2
+    acts = resolve_activations(activations, L, func)
+    Yc = as_float_array(Y, "Y", func=func).astype(np.float64)
+    m = X.shape[1]
+
+    def pairs(p: dict) -> list:
+        return [(p[f"W{l}"], p[f"b{l}"]) for l in range(1, L + 1)]
+
+    AL, caches = forward(X, pairs(params), acts)
+    grads = backward(spec.output_delta(AL, Yc), caches, acts)
+    for l in range(1, L + 1):
+        l2_gradient(grads[f"dW{l}"], params[f"W{l}"], alpha, m)
+
+    def cost(p: dict) -> float:
+        out = forward(X, pairs(p), acts)[0]
+        return float(spec.cost(out, Yc)) + l2_penalty(pairs(p), alpha, m)
+    return grads, cost
+
+
+def _centred_differences(params: dict, key: str, cost: Any, epsilon: float) -> Any:
+    """``(J(theta + eps) - J(theta - eps)) / (2 eps)`` for every entry of ``params[key]``."""
+    theta = params[key]
+    approx = np.empty_like(theta)
+    for idx in np.ndindex(theta.shape):
+        original = theta[idx]
+        theta[idx] = original + epsilon
+        plus = cost(params)
+        theta[idx] = original - epsilon
+        minus = cost(params)
+        theta[idx] = original
+        approx[idx] = (plus - minus) / (2 * epsilon)
+    return approx
