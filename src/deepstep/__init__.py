@@ -6,9 +6,8 @@ verifies backpropagation against finite differences.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from . import steps
+from ._version import __version__
 from .estimators import DNNClassifier, DNNRegressor
 from .gradient_check import gradcheck
 from .io import ModelFileError, load

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._version import __version__
+
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -130,8 +132,6 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
         state), declared in the config as ``extra_arrays`` so that loading
         checks them like the weights.
     """
-    from . import __version__
-
     extra = dict(extra or {})
     config = {**config, "format": FORMAT_NAME, "format_version": FORMAT_VERSION}
     config.setdefault("library_version", __version__)
