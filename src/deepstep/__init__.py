@@ -9,8 +9,9 @@ from __future__ import annotations
 from . import steps
 from ._version import __version__
 from .estimators import DNNClassifier, DNNRegressor
+from .estimators.persistence import load
 from .gradient_check import gradcheck
-from .io import ModelFileError, load
+from .io import ModelFileError
 
 __all__ = [
     "DNNClassifier",

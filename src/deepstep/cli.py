@@ -202,7 +202,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str) -> Any:
-    from .io import load
+    from .estimators.persistence import load
 
     if not os.path.exists(path):
         raise CLIError(f"model file not found: {path}")
