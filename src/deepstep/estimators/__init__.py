@@ -6,8 +6,8 @@ sub-modules each hold one concern: ``_params`` (the hyperparameter table),
 ``network`` (building the trainer), ``prediction`` (blocked prediction),
 ``summary``, ``persistence`` (model files).
 
-Two settings stay reachable here, as before the package existed:
-``PREDICT_BATCH_ROWS`` (and ``PREDICT_BLOCK_BYTES``), the block size of
+Three settings stay reachable here, as before the package existed:
+``PREDICT_BATCH_ROWS`` and ``PREDICT_BLOCK_BYTES``, the block size of
 prediction, and ``device_namespace``, the function that gives the array
 library of a device. The code reads them where they live, in
 :mod:`.prediction` and :mod:`.placement`; this module forwards reading and
@@ -44,12 +44,18 @@ def _forwarded(module: types.ModuleType, name: str) -> property:
     return property(get, set_, doc=f"Forwarded to {module.__name__}.{name}.")
 
 
+_FORWARDED = ("PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "device_namespace")
+
+
 class _EstimatorsModule(types.ModuleType):
     """This package's module type: the settings of the sub-modules as attributes."""
 
     PREDICT_BATCH_ROWS = _forwarded(prediction, "PREDICT_BATCH_ROWS")
     PREDICT_BLOCK_BYTES = _forwarded(prediction, "PREDICT_BLOCK_BYTES")
     device_namespace = _forwarded(placement, "device_namespace")
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *_FORWARDED})
 
 
 # Python's documented way to customise a module's attribute access.
