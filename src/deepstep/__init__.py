@@ -6,12 +6,12 @@ verifies backpropagation against finite differences.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from . import steps
+from ._version import __version__
 from .estimators import DNNClassifier, DNNRegressor
+from .estimators.persistence import load
 from .gradient_check import gradcheck
-from .io import ModelFileError, load
+from .io import ModelFileError
 
 __all__ = [
     "DNNClassifier",

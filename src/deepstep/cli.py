@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 
 __all__ = ["main"]
 
@@ -202,7 +202,7 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str) -> Any:
-    from .io import load
+    from .estimators.persistence import load
 
     if not os.path.exists(path):
         raise CLIError(f"model file not found: {path}")

@@ -1,4 +1,9 @@
-"""Safe model files: ``model.save(path)`` and ``deepstep.load(path)``.
+"""Safe model files: the format under ``model.save(path)`` and ``deepstep.load(path)``.
+
+This module knows files, not estimators: :func:`save_arrays` writes a config
+dict and named arrays, :func:`load_arrays` reads and verifies them. What an
+estimator puts in them, and how it is rebuilt from them, is
+:mod:`deepstep.estimators.persistence`.
 
 A model file is a zip archive (what ``.npz`` is) holding ``config.json``
 (format version, library version, layer sizes, activations, dtype, classes,
@@ -30,14 +35,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._version import __version__
+
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "ModelFileError",
-    "load",
     "load_arrays",
     "save_arrays",
-    "save_model",
 ]
 
 FORMAT_NAME = "deepstep-model"
@@ -130,8 +135,6 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
         state), declared in the config as ``extra_arrays`` so that loading
         checks them like the weights.
     """
-    from . import __version__
-
     extra = dict(extra or {})
     config = {**config, "format": FORMAT_NAME, "format_version": FORMAT_VERSION}
     config.setdefault("library_version", __version__)
@@ -327,147 +330,3 @@ def _read_npy(zf: zipfile.ZipFile, member: str, shape: tuple[int, ...], dtype: n
     if not np.all(np.isfinite(array)):
         fail(f"{member}: holds NaN or infinite values")
     return array
-
-
-# ------------------------------------------------------------------ estimators
-
-
-def save_model(model: Any, path: str | os.PathLike[str]) -> None:
-    """Save a fitted deepstep estimator (see :meth:`DNNClassifier.save`).
-
-    Parameters
-    ----------
-    model : estimator
-        A fitted ``DNNClassifier``; its optional ``metadata_`` dict (input
-        shape, class names) is saved too.
-    path : str or path-like
-    """
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(model, "parameters_")
-    dtype = model.parameters_["W1"].dtype
-    classes = getattr(model, "classes_", None)
-    config = {
-        "estimator": type(model).__name__,
-        "layer_sizes": [int(n) for n in model.layer_sizes_],
-        "activations": list(model.activations_),
-        "dtype": str(dtype),
-        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
-                                                 for c in classes],
-        "params": {k: v for k, v in model.get_params().items()
-                   if k != "callbacks" and _jsonable(v)},
-        "n_iter": int(model.n_iter_),
-        "loss": getattr(model, "loss_", None),
-        "multilabel": bool(getattr(model, "_multilabel", False)),
-        "single_output": bool(getattr(model, "_single_output", True)),
-        "loss_curve": [float(c) for c in model.loss_curve_],
-        "metadata": dict(getattr(model, "metadata_", {}) or {}),
-    }
-    save_arrays(path, config, dict(model.parameters_))
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
-def load(path: str | os.PathLike[str]) -> Any:
-    """Load a model saved with ``model.save(path)``.
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    estimator
-        A fitted estimator of the saved class, predicting exactly as the
-        saved one did.
-
-    Raises
-    ------
-    ModelFileError
-        If the file is not a valid deepstep model file (see :func:`load_arrays`).
-    """
-    from . import estimators
-    from .activations import ACTIVATIONS
-
-    config, arrays = load_arrays(path)
-    name = os.fspath(path)
-    cls = getattr(estimators, config["estimator"], None)
-    if cls is None or config["estimator"] not in estimators.__all__:
-        raise ModelFileError(f"{name}: unknown estimator {config['estimator']!r}")
-    unknown = [a for a in config["activations"] if a not in ACTIVATIONS]
-    if unknown:
-        raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
-    try:
-        return _rebuild(cls, config, arrays, name)
-    except ModelFileError:
-        raise
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
-        raise ModelFileError(f"{name}: inconsistent model configuration "
-                             f"({type(exc).__name__}: {exc})") from None
-
-
-def _rebuild(cls: Any, config: dict[str, Any], arrays: dict[str, Any], name: str) -> Any:
-    """The estimator a model file describes; any malformed field raises (load wraps it)."""
-    sizes = config["layer_sizes"]
-    classes = config.get("classes", "missing")
-    if classes == "missing":
-        raise ModelFileError(f"{name}: the configuration has no 'classes' entry")
-    if cls.__name__ == "DNNClassifier":
-        n_out = sizes[-1]
-        if not isinstance(classes, list) or not (
-                (n_out == 1 and len(classes) == 2) or (n_out >= 2 and len(classes) == n_out)):
-            raise ModelFileError(f"{name}: a classifier with {n_out} output(s) needs "
-                                 f"{2 if n_out == 1 else n_out} classes, got {str(classes)[:80]}")
-    elif classes is not None:
-        raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
-    from .losses import LOSSES
-
-    loss = config.get("loss")
-    allowed = (("binary_cross_entropy", "categorical_cross_entropy")
-               if cls.__name__ == "DNNClassifier" else ("squared_error",))
-    if loss not in allowed:
-        raise ModelFileError(f"{name}: a {cls.__name__} is trained with "
-                             f"{' or '.join(allowed)}, got loss {str(loss)[:40]!r}")
-    if config["activations"][-1] != LOSSES[loss].output_activation:
-        raise ModelFileError(f"{name}: the output activation of a {loss} model is "
-                             f"{LOSSES[loss].output_activation!r}, got "
-                             f"{config['activations'][-1]!r}")
-    params = config.get("params") or {}
-    if not isinstance(params, dict):
-        raise ModelFileError(f"{name}: 'params' must be an object, got {type(params).__name__}")
-    model = cls()
-    valid = set(model.get_params())
-    # A model file holds host (NumPy) arrays and loads onto the CPU, wherever it
-    # was trained; set_params(device="gpu") moves prediction to a GPU again.
-    model.set_params(**{k: tuple(v) if isinstance(v, list) else v
-                        for k, v in params.items() if k in valid and k != "device"})
-    if classes is not None:
-        model.classes_ = np.array(classes)
-    model.parameters_ = arrays
-    model.layer_sizes_ = list(config["layer_sizes"])
-    model.activations_ = list(config["activations"])
-    model.n_features_in_ = model.layer_sizes_[0]
-    n_iter = config.get("n_iter", 0)
-    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
-        raise ModelFileError(f"{name}: 'n_iter' must be a non-negative integer, got {n_iter!r}")
-    model.n_iter_ = n_iter
-    curve = config.get("loss_curve", [])
-    if not isinstance(curve, list) or not all(isinstance(c, (int, float)) for c in curve):
-        raise ModelFileError(f"{name}: 'loss_curve' must be a list of numbers")
-    model.loss_curve_ = [float(c) for c in curve]
-    metadata = config.get("metadata") or {}
-    if not isinstance(metadata, dict):
-        raise ModelFileError(f"{name}: 'metadata' must be an object")
-    model.metadata_ = dict(metadata)
-    model.loss_ = config.get("loss")
-    model._multilabel = bool(config.get("multilabel", False))
-    model._single_output = bool(config.get("single_output", True))
-    if classes is None:
-        model.n_outputs_ = model.layer_sizes_[-1]
-    return model

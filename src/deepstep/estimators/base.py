@@ -1,0 +1,348 @@
+"""The estimators' common part: hyperparameters, ``fit``, outputs, files.
+
+``DNNClassifier`` and ``DNNRegressor`` follow scikit-learn's conventions: ``X``
+has shape (n_samples, n_features) and ``y`` shape (n_samples,), ``__init__``
+only stores its arguments, ``fit`` validates and returns ``self``, and fitted
+attributes end in ``_``. Internally the examples become columns (``X.T``, a
+view, not a copy) and training is the course's loop run by
+:class:`deepstep.training.Trainer`.
+
+:class:`_BaseDNN` orchestrates; the work is in the sibling modules: the
+hyperparameter table (:mod:`._params`), where the data lives
+(:mod:`.placement`), the training data and validation set
+(:mod:`.training_data`), the trainer's construction (:mod:`.network`),
+blocked prediction (:mod:`.prediction`), model files (:mod:`.persistence`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._backend import to_numpy
+from ..initializers import check_random_state
+from ..losses import LOSSES
+from ..training import Callback
+from . import network, placement, prediction, training_data
+from ._params import validate_params
+from .persistence import save_model
+from .summary import format_summary
+
+__all__ = ["_BaseDNN"]
+
+Array = NDArray[np.floating]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _without_floating_point_warnings(method: F) -> F:
+    """Run ``method`` with NumPy's floating-point warnings off.
+
+    Those warnings (from scikit-learn's validation of inf/-inf input, from a
+    cast to float32, from a diverging step) are not how a user learns about
+    bad input: explicit checks raise ValueError, and divergence is reported
+    once by the training loop.
+    """
+    @functools.wraps(method)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return method(*args, **kwargs)
+    return quiet  # type: ignore[return-value]
+
+
+class _BaseDNN(BaseEstimator):
+    """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
+
+    The output layer and the loss follow from ``y`` (see ``loss_``): two
+    classes give one sigmoid unit and the binary cross-entropy (the course's
+    network); more classes give a softmax layer and the categorical
+    cross-entropy; a 2-D indicator matrix (multi-label) gives one sigmoid per
+    label and the binary cross-entropy summed over labels.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : sequence of int, default=(20, 7, 5)
+        Units of each hidden layer (the course's deep model by default).
+    activation : str or sequence of str, default="relu"
+        Activation of the hidden layers ("relu", "leaky_relu", "tanh",
+        "sigmoid", "identity"), or one name per hidden layer.
+    init : str, default="lecun"
+        Weight initialiser: ``"lecun"`` (randn / sqrt(n_prev), the course's
+        application) or ``"course"`` (randn * 0.01).
+    solver : {"gd", "momentum", "nesterov", "adam"}, default="gd"
+        The optimiser: plain gradient descent (the course's), momentum
+        (beta 0.9), Nesterov momentum, or Adam (0.9, 0.999, 1e-8).
+    learning_rate : float, default=0.0075
+        Step size.
+    learning_rate_schedule : {"constant", "step", "exponential", "inverse_time", "plateau"}
+        How the step size changes per epoch (default "constant"): halved every
+        100 epochs, times 0.99 per epoch, divided by (1 + 0.01 epoch), or
+        halved when the training loss stalls for 10 epochs.
+    max_iter : int, default=2500
+        Number of full-batch iterations.
+    alpha : float, default=0.0
+        L2 regularisation of the weights (not biases), added to the cost as
+        ``(alpha / (2 m)) sum ||W||^2``, scikit-learn's and the course's scaling.
+    clip_norm : float or None, default=None
+        Rescale gradients whose global L2 norm exceeds this value.
+    dropout : float in [0, 1), default=0.0
+        Inverted dropout rate of the hidden layers while training (its masks
+        come from their own generator, seeded from ``random_state``); off
+        when predicting.
+    batch_size : int or None, default=None
+        Examples per update; None is full-batch gradient descent (the course's).
+    shuffle : bool, default=True
+        Reshuffle the examples before each epoch of mini-batches.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (or use
+        ``validation_data`` given to ``fit``) and stop when its loss has not
+        improved by more than ``min_delta`` for ``patience`` epochs.
+    validation_fraction : float, default=0.1
+    patience : int, default=10
+    min_delta : float, default=0.0
+    restore_best_weights : bool, default=True
+        With early stopping, end with the weights of the best validation epoch.
+    warm_start : bool, default=False
+        When True, ``fit`` continues from the fitted weights instead of
+        re-initialising (the layer sizes must not change).
+    random_state : None, int, RandomState or Generator, default=None
+        Seed of the initialisation; an int makes ``fit`` reproducible and
+        ``random_state=1`` reproduces the course's ``np.random.seed(1)``.
+    verbose : bool or int, default=False
+        ``True`` or 1 shows a progress bar; 2 prints the cost every 100 iterations.
+    callbacks : sequence of Callback, optional
+        Extra callbacks run during ``fit``.
+    device : {"cpu", "gpu"}, default="cpu"
+        Where training and prediction run: NumPy on the CPU, or CuPy on a CUDA
+        GPU (``pip install 'deepstep[gpu]'``). The fitted ``parameters_`` are
+        NumPy arrays either way, so a model trained on a GPU saves, loads and
+        predicts on a machine without one.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The labels; for two classes ``classes_[1]`` is the positive class.
+    loss_ : str
+        ``"binary_cross_entropy"`` or ``"categorical_cross_entropy"``
+        (``"squared_error"`` for the regressor).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    parameters_ : dict
+        ``"W{l}"`` of shape (n_l, n_{l-1}) and ``"b{l}"`` of shape (n_l, 1).
+    layer_sizes_ : list of int
+        ``[n_features_in_, *hidden_layer_sizes, n_outputs]``.
+    activations_ : list of str
+        The activation of each layer.
+    loss_curve_ : list of float
+        The cost at every iteration (before that iteration's update).
+    n_iter_ : int
+        Number of iterations run.
+    history_ : deepstep.training.History
+        The training history (``history_.history["loss"]``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepstep import DNNClassifier
+    >>> X = np.random.default_rng(0).standard_normal((100, 4))
+    >>> y = np.where(X[:, 0] > 0, "yes", "no")
+    >>> clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=300,
+    ...                     random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes: Sequence[int] = (20, 7, 5),
+        activation: str = "relu",
+        init: str = "lecun",
+        solver: str = "gd",
+        learning_rate: float = 0.0075,
+        max_iter: int = 2500,
+        alpha: float = 0.0,
+        clip_norm: float | None = None,
+        dropout: float = 0.0,
+        learning_rate_schedule: str = "constant",
+        batch_size: int | None = None,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 0.0,
+        restore_best_weights: bool = True,
+        warm_start: bool = False,
+        random_state: Any = None,
+        verbose: bool | int = False,
+        callbacks: Sequence[Callback] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.init = init
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.dropout = dropout
+        self.learning_rate_schedule = learning_rate_schedule
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.min_delta = min_delta
+        self.restore_best_weights = restore_best_weights
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.device = device
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+            validation_data: tuple[ArrayLike, ArrayLike] | None = None) -> _BaseDNN:
+        """Train the network on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 stays float32, anything else becomes float64.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels of any type (or a 0/1 indicator matrix, multi-label)
+            for the classifier; real targets for the regressor.
+        sample_weight : array-like of shape (n_samples,), optional
+            Per-example weights; the cost is their weighted mean (multiplied
+            by ``class_weight`` for the classifier).
+        validation_data : (X_val, y_val), optional
+            Evaluated after every epoch (``history_.history["val_loss"]``); used
+            by early stopping instead of a split of the training data.
+
+        Returns
+        -------
+        self : estimator
+        """
+        return self._fit(X, y, sample_weight, validation_data, partial=False)
+
+    @_without_floating_point_warnings
+    def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any, partial: bool,
+             classes: Any = None) -> _BaseDNN:
+        checked = validate_params(self)
+        continuing = partial and hasattr(self, "_trainer")
+        if placement.is_out_of_core(X):
+            return self._fit_out_of_core(X, y, sample_weight, validation_data, partial, checked)
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+                             y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
+        if continuing:  # partial_fit keeps the dtype it started with
+            X = X.astype(self.parameters_["W1"].dtype, copy=False)
+        Y, loss_name = self._encode_targets(y, X.dtype, classes if not continuing
+                                            else getattr(self, "classes_", None))
+        if not np.all(np.isfinite(Y)):
+            raise ValueError(f"{type(self).__name__}.fit: y holds values that are not finite "
+                             f"in {X.dtype} (beyond its range?)")
+        if continuing and Y.shape[0] != self.layer_sizes_[-1]:
+            raise ValueError(f"{type(self).__name__}.partial_fit: y has {Y.shape[0]} output(s) "
+                             f"per example, the model was started with {self.layer_sizes_[-1]}")
+        weights_m = training_data.sample_weights(self, sample_weight, X, y)
+        rng = check_random_state(self.random_state)
+        X, Y, weights_m, validation = training_data.validation_set(
+            self, X, Y, weights_m, rng, validation_data, partial)
+        return self._train(X.T, Y, loss_name, rng, weights_m, validation, partial, continuing,
+                           checked)
+
+    def _fit_out_of_core(self, X: Any, y: Any, sample_weight: Any, validation_data: Any,
+                         partial: bool, checked: dict[str, Any]) -> _BaseDNN:
+        """fit on an h5py dataset or a Dask array: read in blocks, never loaded whole."""
+        name = type(self).__name__
+        dtype = placement.check_out_of_core_fit(name, X, {
+            "partial_fit": partial, "sample_weight": sample_weight is not None,
+            "validation_data": validation_data is not None,
+            "early_stopping": bool(self.early_stopping),
+            "class_weight": getattr(self, "class_weight", None) is not None,
+            "dropout": bool(self.dropout)})
+        y = placement.out_of_core_targets(name, X, y, real=isinstance(self, RegressorMixin))
+        self.n_features_in_ = int(X.shape[1])
+        Y, loss_name = self._encode_targets(y, dtype, None)
+        source = placement.training_source(X, Y, dtype, self.batch_size)
+        rng = check_random_state(self.random_state)
+        return self._train(source, Y, loss_name, rng, None, None, False, False, checked)
+
+    def _train(self, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Array | None,
+               validation: Any, partial: bool, continuing: bool,
+               checked: dict[str, Any]) -> _BaseDNN:
+        """Build (or continue) the trainer and run it; X is (n_x, m) or a RowSource."""
+        loss = LOSSES[loss_name]
+        dtype = Y.dtype  # NumPy's, before Y may move to a device
+        xp = placement.namespace(self.device)
+        X, Y, weights_m, validation = placement.to_device(
+            xp, X, Y, weights_m, validation, type(self).__name__, self.device)
+        if continuing:
+            trainer = self._trainer
+            epochs, callbacks = 1, []
+        else:
+            epochs = 1 if partial else checked["max_iter"]
+            dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
+            early = bool(self.early_stopping and validation is not None and not partial)
+            net = network.new_trainer(self, dims, dtype, loss, rng, checked["learning_rate"],
+                                      epochs, early, xp)
+            trainer, callbacks = net.trainer, net.callbacks
+            self.layer_sizes_ = net.layer_sizes
+            self.activations_ = net.activations
+            self.loss_ = loss_name
+            self.loss_curve_ = []
+            self.validation_scores_ = []
+            self.n_iter_ = 0
+            self.history_ = trainer.history
+        trainer.callbacks = [trainer.history, trainer.terminate_on_nan, *callbacks]
+        trainer.fit(X, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
+                    sample_weight=weights_m, validation_data=validation,
+                    metrics=self._metrics() if validation is not None else None)
+        self._trainer = trainer
+        # On the host, whatever the device: saving, loading and predicting on a
+        # CPU need nothing else (a copy from a GPU, the arrays themselves on NumPy).
+        self.parameters_ = {k: to_numpy(v) for k, v in trainer.parameters.items()}
+        self.loss_curve_ = list(trainer.history.history.get("loss", []))
+        self.validation_scores_ = list(trainer.history.history.get("val_loss", []))
+        self.n_iter_ = trainer.epoch
+        return self
+
+    def _metrics(self) -> dict[str, Any] | None:
+        return None
+
+    # -------------------------------------------------------------- outputs
+
+    def summary(self, file: Any = None) -> None:
+        """Print a table of the layers: units, activation, weight shapes, parameter counts.
+
+        Parameters
+        ----------
+        file : file-like, optional
+            Where to print (default: standard output).
+        """
+        check_is_fitted(self, "parameters_")
+        print(format_summary(self), file=file)
+
+    def _output(self, X: ArrayLike) -> Array:
+        """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
+        return prediction.network_output(self, X)
+
+    # ------------------------------------------------------------ files
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the fitted model to ``path`` (atomically; see :func:`deepstep.load`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination file; an existing file is replaced only once the new
+            one is completely written.
+        """
+        save_model(self, path)

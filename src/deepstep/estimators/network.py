@@ -1,0 +1,142 @@
+"""Building what ``fit`` trains: the layers, their weights, the optimiser, the callbacks.
+
+:func:`new_trainer` turns an estimator's hyperparameters into a
+:class:`deepstep.training.Trainer` (the course's loop); the estimator then
+only runs it and copies the results into its fitted attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..initializers import initialize_parameters_deep
+from ..losses import Loss
+from ..optimizers import SCHEDULES, Adam, GradientDescent, Momentum, Optimizer
+from ..propagation import resolve_activations
+from ..training import (
+    Callback,
+    CostPrinter,
+    EarlyStopping,
+    LearningRateScheduler,
+    ProgressBar,
+    ReduceLROnPlateau,
+    Trainer,
+)
+
+__all__ = ["Network", "make_callbacks", "make_optimizer", "new_trainer"]
+
+
+class Network(NamedTuple):
+    """A new trainer and what the estimator records about it."""
+
+    trainer: Trainer
+    #: This fit's callbacks (the estimator puts the trainer's history and
+    #: divergence check before them).
+    callbacks: list[Callback]
+    #: ``[n_x, *hidden, n_y]``.
+    layer_sizes: list[int]
+    #: The activation of each layer, the output's last.
+    activations: list[str]
+
+
+def make_optimizer(solver: str, learning_rate: float, clip_norm: float | None,
+                   name: str) -> Optimizer:
+    """The optimiser ``solver`` names (momentum beta 0.9, Adam's 0.9, 0.999, 1e-8).
+
+    Parameters
+    ----------
+    solver : {"gd", "momentum", "nesterov", "adam"}
+    learning_rate : float
+    clip_norm : float or None
+    name : str
+        The estimator's class name, for the message of an unknown solver.
+    """
+    if solver == "gd":
+        return GradientDescent(learning_rate, clip_norm=clip_norm)
+    if solver in ("momentum", "nesterov"):
+        return Momentum(learning_rate, nesterov=solver == "nesterov", clip_norm=clip_norm)
+    if solver == "adam":
+        return Adam(learning_rate, clip_norm=clip_norm)
+    raise ValueError(f"{name}: unknown solver {solver!r}; expected "
+                     "'gd', 'momentum', 'nesterov' or 'adam'")
+
+
+def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
+    """The user's callbacks, then those the schedule and ``verbose`` ask for.
+
+    Parameters
+    ----------
+    estimator : DNNClassifier or DNNRegressor
+        Its ``callbacks``, ``learning_rate_schedule`` and ``verbose``.
+    max_iter : int
+        Epochs of this fit (the progress bar's length).
+    """
+    callbacks: list[Callback] = list(estimator.callbacks or [])
+    schedule = estimator.learning_rate_schedule
+    if schedule == "plateau":
+        callbacks.append(ReduceLROnPlateau())
+    elif schedule != "constant":
+        callbacks.append(LearningRateScheduler(SCHEDULES[schedule]()))
+    if estimator.verbose == 2:
+        callbacks.append(CostPrinter(100))
+    elif estimator.verbose:
+        callbacks.append(ProgressBar(max_iter))
+    return callbacks
+
+
+def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng: Any,
+                learning_rate: float, epochs: int, early_stopping: bool, xp: Any) -> Network:
+    """A trainer for a fresh fit (or a warm start from the fitted weights).
+
+    Parameters
+    ----------
+    estimator : DNNClassifier or DNNRegressor
+        Its hyperparameters (and, with ``warm_start``, its fitted weights).
+    dims : sequence of int
+        ``[n_x, *hidden_layer_sizes, n_y]``, the layer sizes.
+    dtype : numpy dtype
+        The model's (float32 or float64), as a NumPy dtype whatever the device.
+    loss : Loss
+    rng : numpy.random.RandomState or Generator
+        Draws the initial weights, then the seed of the dropout masks.
+    learning_rate : float
+    epochs : int
+        Epochs this fit runs (the progress bar's length).
+    early_stopping : bool
+        Add an :class:`EarlyStopping` on the validation loss.
+    xp : module
+        The device's array library; the weights are created there.
+    """
+    name = type(estimator).__name__
+    dims = list(dims)
+    n_hidden = len(dims) - 2
+    activation = estimator.activation
+    hidden_acts = ([activation] * n_hidden if isinstance(activation, str)
+                   else list(activation))
+    activations = [*hidden_acts, loss.output_activation]
+    acts = resolve_activations(activations, len(dims) - 1, name + ".fit")
+    # A warm start keeps the fitted weights only if they fit the new network.
+    if (estimator.warm_start and hasattr(estimator, "parameters_")
+            and estimator.layer_sizes_ == dims and estimator.parameters_["W1"].dtype == dtype):
+        parameters = {k: v.copy() for k, v in estimator.parameters_.items()}
+    else:
+        parameters = initialize_parameters_deep(dims, rng, init=estimator.init, dtype=dtype)
+    weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
+               for l in range(1, len(dims))]
+    callbacks = make_callbacks(estimator, epochs)
+    if early_stopping:
+        callbacks.append(EarlyStopping("val_loss", estimator.patience, estimator.min_delta,
+                                       estimator.restore_best_weights))
+    dropout_rng = None
+    if estimator.dropout:
+        # Dropout masks get their own generator, seeded from random_state
+        # after the initial weights, so turning dropout on does not change them.
+        draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
+        dropout_rng = np.random.default_rng(int(draw(0, 2**31 - 1)))
+    optimizer = make_optimizer(estimator.solver, learning_rate, estimator.clip_norm, name)
+    trainer = Trainer(weights, acts, loss, optimizer, callbacks,
+                      alpha=estimator.alpha, dropout=estimator.dropout, dropout_rng=dropout_rng)
+    return Network(trainer, callbacks, dims, activations)

@@ -1,0 +1,211 @@
+"""Estimators to model files and back: what a saved model holds, and how it is rebuilt.
+
+:mod:`deepstep.io` writes and verifies the files (a config dict and named
+arrays) without knowing what an estimator is; this module knows both sides:
+:func:`model_config` turns a fitted estimator into the config and arrays that
+``io.save_arrays`` writes, and :func:`load` rebuilds a fitted estimator from
+what ``io.load_arrays`` read and verified, checking everything the file says
+about the estimator (its class, classes, loss, activations, parameters).
+
+Only the classes marked with :func:`loadable` can be built from a file: a
+file names its estimator by a string, and loading must never instantiate
+anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.utils.validation import check_is_fitted
+
+from ..activations import ACTIVATIONS
+from ..io import ModelFileError, load_arrays, save_arrays
+from ..losses import LOSSES
+
+__all__ = ["load", "loadable", "model_config", "save_model"]
+
+T = TypeVar("T", bound=type)
+
+#: Class name (as written in a file's config) -> estimator class.
+_LOADABLE: dict[str, type] = {}
+
+
+def loadable(cls: T) -> T:
+    """Class decorator: allow :func:`load` to build ``cls`` from a file naming it."""
+    _LOADABLE[cls.__name__] = cls
+    return cls
+
+
+# ------------------------------------------------------------------ save
+
+
+def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floating]]]:
+    """The config and arrays that describe a fitted estimator in a model file.
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+        Fitted; its optional ``metadata_`` dict (input shape, class names) is
+        included.
+
+    Returns
+    -------
+    config : dict
+        JSON-serialisable: the estimator's class, layer sizes, activations,
+        dtype, classes, the JSON-serialisable ``get_params()`` (callbacks
+        never), iterations, loss, loss curve, metadata.
+    arrays : dict of str to ndarray
+        ``W1`` of shape (n_1, n_x), ``b1`` of shape (n_1, 1), ..., ``bL``.
+    """
+    check_is_fitted(model, "parameters_")
+    dtype = model.parameters_["W1"].dtype
+    classes = getattr(model, "classes_", None)
+    config = {
+        "estimator": type(model).__name__,
+        "layer_sizes": [int(n) for n in model.layer_sizes_],
+        "activations": list(model.activations_),
+        "dtype": str(dtype),
+        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                 for c in classes],
+        "params": {k: v for k, v in model.get_params().items()
+                   if k != "callbacks" and _jsonable(v)},
+        "n_iter": int(model.n_iter_),
+        "loss": getattr(model, "loss_", None),
+        "multilabel": bool(getattr(model, "_multilabel", False)),
+        "single_output": bool(getattr(model, "_single_output", True)),
+        "loss_curve": [float(c) for c in model.loss_curve_],
+        "metadata": dict(getattr(model, "metadata_", {}) or {}),
+    }
+    return config, dict(model.parameters_)
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> None:
+    """Save a fitted estimator to ``path``, atomically (see :meth:`DNNClassifier.save`).
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+        Fitted.
+    path : str or path-like
+    """
+    config, arrays = model_config(model)
+    save_arrays(path, config, arrays)
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ load
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Load a model saved with ``model.save(path)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    estimator
+        A fitted estimator of the saved class, predicting exactly as the
+        saved one did.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not a valid deepstep model file (see
+        :func:`deepstep.io.load_arrays`) or does not describe a consistent
+        estimator.
+    """
+    config, arrays = load_arrays(path)
+    name = os.fspath(path)
+    cls = _LOADABLE.get(config["estimator"])
+    if cls is None:
+        raise ModelFileError(f"{name}: unknown estimator {config['estimator']!r}")
+    unknown = [a for a in config["activations"] if a not in ACTIVATIONS]
+    if unknown:
+        raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
+    try:
+        return _rebuild(cls, config, arrays, name)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        raise ModelFileError(f"{name}: inconsistent model configuration "
+                             f"({type(exc).__name__}: {exc})") from None
+
+
+def _check_outputs(cls: type, config: dict[str, Any], name: str) -> Any:
+    """The file's classes, after checking they and its loss fit the class and output layer."""
+    sizes = config["layer_sizes"]
+    classes = config.get("classes", "missing")
+    if classes == "missing":
+        raise ModelFileError(f"{name}: the configuration has no 'classes' entry")
+    classifier = cls.__name__ == "DNNClassifier"
+    if classifier:
+        n_out = sizes[-1]
+        if not isinstance(classes, list) or not (
+                (n_out == 1 and len(classes) == 2) or (n_out >= 2 and len(classes) == n_out)):
+            raise ModelFileError(f"{name}: a classifier with {n_out} output(s) needs "
+                                 f"{2 if n_out == 1 else n_out} classes, got {str(classes)[:80]}")
+    elif classes is not None:
+        raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
+    loss = config.get("loss")
+    allowed = (("binary_cross_entropy", "categorical_cross_entropy")
+               if classifier else ("squared_error",))
+    if loss not in allowed:
+        raise ModelFileError(f"{name}: a {cls.__name__} is trained with "
+                             f"{' or '.join(allowed)}, got loss {str(loss)[:40]!r}")
+    if config["activations"][-1] != LOSSES[loss].output_activation:
+        raise ModelFileError(f"{name}: the output activation of a {loss} model is "
+                             f"{LOSSES[loss].output_activation!r}, got "
+                             f"{config['activations'][-1]!r}")
+    return classes
+
+
+def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: str) -> Any:
+    """The estimator a model file describes; any malformed field raises (load wraps it)."""
+    classes = _check_outputs(cls, config, name)
+    params = config.get("params") or {}
+    if not isinstance(params, dict):
+        raise ModelFileError(f"{name}: 'params' must be an object, got {type(params).__name__}")
+    model = cls()
+    valid = set(model.get_params())
+    # A model file holds host (NumPy) arrays and loads onto the CPU, wherever it
+    # was trained; set_params(device="gpu") moves prediction to a GPU again.
+    # JSON has no tuples: a list was a tuple (hidden_layer_sizes) when saved.
+    model.set_params(**{k: tuple(v) if isinstance(v, list) else v
+                        for k, v in params.items() if k in valid and k != "device"})
+    if classes is not None:
+        model.classes_ = np.array(classes)
+    model.parameters_ = arrays
+    model.layer_sizes_ = list(config["layer_sizes"])
+    model.activations_ = list(config["activations"])
+    model.n_features_in_ = model.layer_sizes_[0]
+    n_iter = config.get("n_iter", 0)
+    if not isinstance(n_iter, int) or isinstance(n_iter, bool) or n_iter < 0:
+        raise ModelFileError(f"{name}: 'n_iter' must be a non-negative integer, got {n_iter!r}")
+    model.n_iter_ = n_iter
+    curve = config.get("loss_curve", [])
+    if not isinstance(curve, list) or not all(isinstance(c, (int, float)) for c in curve):
+        raise ModelFileError(f"{name}: 'loss_curve' must be a list of numbers")
+    model.loss_curve_ = [float(c) for c in curve]
+    metadata = config.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{name}: 'metadata' must be an object")
+    model.metadata_ = dict(metadata)
+    model.loss_ = config.get("loss")
+    model._multilabel = bool(config.get("multilabel", False))
+    model._single_output = bool(config.get("single_output", True))
+    if classes is None:
+        model.n_outputs_ = model.layer_sizes_[-1]
+    return model

@@ -1,0 +1,199 @@
+"""Where the estimators' data lives: in memory, out of core, on a device.
+
+One unit for the three placements that ``fit`` and ``predict`` share:
+
+* in memory: NumPy arrays validated by scikit-learn, cast to the model's dtype;
+* out of core: an h5py dataset or a Dask array, read in blocks of rows by a
+  :class:`~deepstep.outofcore.RowSource` (or, for full-batch training on a
+  running ``dask.distributed`` cluster, summed on its workers by a
+  :class:`~deepstep.outofcore.DaskClusterSource`), with the options that need
+  the data in memory refused up front;
+* on a device: NumPy on the CPU, or the array library that
+  :data:`device_namespace` returns for ``"gpu"`` (CuPy), the data copied there
+  once per ``fit`` and the weights once per ``predict``.
+
+``device_namespace`` is read from this module's globals at call time, so
+replacing ``deepstep.estimators.device_namespace`` (the package forwards the
+name here) changes which library the estimators use, as tests do to stand in
+for a GPU.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._backend import device_namespace, is_numpy
+from ..outofcore import DaskClusterSource, RowSource, is_out_of_core
+
+__all__ = [
+    "as_model_dtype",
+    "check_out_of_core_fit",
+    "device_namespace",
+    "distributed_client",
+    "is_out_of_core",
+    "namespace",
+    "out_of_core_rows",
+    "out_of_core_targets",
+    "to_device",
+    "training_source",
+    "weights_on",
+]
+
+Array = NDArray[np.floating]
+
+
+# ------------------------------------------------------------------ device
+
+
+def namespace(device: str) -> Any:
+    """The array library of ``device`` (NumPy for ``"cpu"``), looked up at call time."""
+    return device_namespace(device)
+
+
+def to_device(xp: Any, X: Any, Y: Array, sample_weight: Array | None, validation: Any,
+              name: str, device: str) -> tuple[Any, Any, Any, Any]:
+    """Copy the training data to the device of ``xp`` (nothing to do for NumPy).
+
+    Parameters
+    ----------
+    xp : module
+        The device's array library.
+    X : ndarray of shape (n_x, m) or RowSource
+        The examples as columns (a transposed view of the (m, n_x) rows).
+    Y : ndarray of shape (n_y, m)
+    sample_weight : ndarray of shape (m,) or None
+    validation : (X_val of shape (n_x, m_val), Y_val of shape (n_y, m_val)) or None
+    name, device : str
+        The estimator's class name and ``device`` parameter, for the message.
+
+    Returns
+    -------
+    X, Y, sample_weight, validation
+        On the device, in the same layouts.
+
+    Raises
+    ------
+    ValueError
+        For out-of-core X on a device other than the CPU.
+    """
+    if is_numpy(xp):
+        return X, Y, sample_weight, validation
+    if isinstance(X, RowSource):
+        raise ValueError(f"{name}.fit: device={device!r} needs X "
+                         "in memory; out-of-core data trains on the CPU")
+    # Copied once to the device; the whole fit then runs there. X goes as
+    # (m, n_x) rows, the layout in which mini-batches gather whole examples,
+    # and is used through its transpose.
+    X, Y = xp.asarray(X.T).T, xp.asarray(Y)
+    sample_weight = None if sample_weight is None else xp.asarray(sample_weight)
+    if validation is not None:
+        validation = (xp.asarray(validation[0]), xp.asarray(validation[1]))
+    return X, Y, sample_weight, validation
+
+
+def weights_on(xp: Any, weights: Sequence[tuple[Array, Array]]) -> list[tuple[Any, Any]]:
+    """The (W, b) pairs of the layers as arrays of ``xp`` (on the CPU, the NumPy arrays)."""
+    if is_numpy(xp):
+        return list(weights)
+    return [(xp.asarray(W), xp.asarray(b)) for W, b in weights]
+
+
+# --------------------------------------------------------------- in memory
+
+
+def as_model_dtype(name: str, X: Array, dtype: Any) -> Array:
+    """Validated input of shape (n_samples, n_features) in the model's dtype, still finite.
+
+    A float64 value beyond float32's range becomes infinite in a float32
+    model: say so, rather than predict from infinities.
+    """
+    Xd = X.astype(dtype, copy=False)
+    if Xd is not X and not np.all(np.isfinite(Xd)):
+        raise ValueError(f"{name}: X holds values beyond the range of the "
+                         f"model's {np.dtype(dtype).name}")
+    return Xd
+
+
+# ------------------------------------------------------------- out of core
+
+
+def check_out_of_core_fit(name: str, X: Any, used: Mapping[str, bool]) -> type[np.floating]:
+    """Refuse what out-of-core training cannot do; return the training dtype.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's class name, for messages.
+    X : h5py.Dataset or dask.array.Array of shape (n_samples, n_features)
+    used : mapping of str to bool
+        Option name -> whether this ``fit`` asks for it; every option listed
+        needs the data in memory (a held-out split, per-example weights,
+        dropout masks, a second pass over the rows).
+
+    Returns
+    -------
+    type
+        ``np.float32`` for float32 data, ``np.float64`` for any other numbers.
+    """
+    asked = [k for k, v in used.items() if v]
+    if asked:
+        raise ValueError(f"{name}.fit: {', '.join(asked)} is not supported with out-of-core "
+                         f"X ({type(X).__name__}); load the data into memory for that")
+    if len(X.shape) != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"{name}.fit: X must be 2-D with at least one row and column, "
+                         f"got shape {tuple(X.shape)}")
+    if np.dtype(X.dtype).kind not in "fiub":
+        raise TypeError(f"{name}.fit: X must hold numbers, got dtype {X.dtype}")
+    return np.float32 if np.dtype(X.dtype) == np.float32 else np.float64
+
+
+def out_of_core_targets(name: str, X: Any, y: Any, real: bool) -> NDArray[Any]:
+    """``y`` in memory (it is small: one value per row), with as many rows as X.
+
+    ``real`` makes the targets float64 (the regressor's).
+    """
+    y = np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{name}.fit: X has {X.shape[0]} rows but y has {y.shape[0]}")
+    return y.astype(np.float64) if real else y
+
+
+def training_source(X: Any, Y: Array, dtype: Any, batch_size: int | None) -> RowSource:
+    """The blocks of rows ``fit`` reads, checked to be finite (one pass over X).
+
+    On a running ``dask.distributed`` cluster, full-batch training sums each
+    epoch's blocks on the workers (only the gradients travel); mini-batches
+    need rows gathered in the client, so they read through a RowSource.
+    """
+    source: RowSource = RowSource(X, dtype)
+    client = distributed_client() if hasattr(X, "to_delayed") else None
+    if client is not None and batch_size is None:
+        source = DaskClusterSource(X, Y, client, dtype)
+    source.check_finite()
+    return source
+
+
+def out_of_core_rows(name: str, X: Any, n_features: int, dtype: Any) -> RowSource:
+    """X, out of core, as blocks of rows to predict from, checked to be finite."""
+    if len(X.shape) != 2 or X.shape[1] != n_features:
+        raise ValueError(f"{name}: X has shape {tuple(X.shape)}, the "
+                         f"model expects {n_features} features")
+    source = RowSource(X, dtype)
+    source.check_finite()
+    return source
+
+
+def distributed_client() -> Any:
+    """The active ``dask.distributed`` client, or None (no cluster, or no distributed)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None

@@ -1,0 +1,143 @@
+"""Blocked prediction: the network's forward pass over an input of any length.
+
+Predicting from a million rows in one pass would hold each layer's Z and A
+for every row at once; :func:`forward_in_blocks` runs blocks of rows instead,
+so the memory of the intermediate activations stays bounded whatever the
+number of rows (only the (n_samples, n_outputs) result grows).
+
+:data:`PREDICT_BATCH_ROWS` and :data:`PREDICT_BLOCK_BYTES` are read from this
+module's globals at call time; the package ``deepstep.estimators`` forwards
+the names here, so setting ``deepstep.estimators.PREDICT_BATCH_ROWS`` takes
+effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._backend import to_numpy
+from ..activations import Activation
+from ..propagation import forward, resolve_activations
+from . import placement
+
+__all__ = ["PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "block_rows", "forward_in_blocks",
+           "layer_weights", "network_output"]
+
+Array = NDArray[np.floating]
+
+#: Most rows per block in predict_proba, so memory stays bounded on large inputs.
+PREDICT_BATCH_ROWS = 8192
+#: Memory budget of one block's intermediate activations in predict (bytes).
+PREDICT_BLOCK_BYTES = 8 * 2**20
+
+
+def block_rows(layer_sizes: Sequence[int], dtype: Any) -> int:
+    """Rows per block: a Z and an A per layer within ``PREDICT_BLOCK_BYTES``.
+
+    Never fewer than 64 rows (below that the per-call overhead dominates) nor
+    more than ``PREDICT_BATCH_ROWS``.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[n_x, n_1, ..., n_L]``.
+    dtype : numpy dtype
+        The model's.
+    """
+    per_row = 2 * sum(layer_sizes[1:]) * np.dtype(dtype).itemsize
+    return max(64, min(PREDICT_BATCH_ROWS, PREDICT_BLOCK_BYTES // per_row))
+
+
+def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
+                      acts: Sequence[Activation], xp: Any,
+                      layer_sizes: Sequence[int]) -> Array:
+    """The network's output for every row of ``X``, one block of rows at a time.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_x)
+        In the model's dtype (NumPy, on the host).
+    weights : sequence of (W, b)
+        ``W`` of shape (n_l, n_{l-1}) and ``b`` of shape (n_l, 1), arrays of ``xp``.
+    acts : sequence of Activation
+        One per layer.
+    xp : module
+        The array library the forward pass runs in; each block is copied
+        there and its output back.
+    layer_sizes : sequence of int
+        ``[n_x, n_1, ..., n_L]``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_L)
+        The output activations, on the host, in X's dtype (not yet checked
+        to be finite).
+    """
+    out = np.empty((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
+    block = block_rows(layer_sizes, X.dtype)
+    for start in range(0, X.shape[0], block):
+        stop = start + block
+        AL, _ = forward(xp.asarray(X[start:stop].T), weights, acts)
+        out[start:stop] = to_numpy(AL).T
+    return out
+
+
+def layer_weights(model: Any) -> list[tuple[Array, Array]]:
+    """The fitted (W_l, b_l) of each layer l = 1..L, on the host."""
+    L = len(model.layer_sizes_) - 1
+    return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
+
+
+def network_output(model: Any, X: ArrayLike) -> Array:
+    """A fitted estimator's network output for X, checked to be finite.
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+        Fitted; predicts on its ``device`` (the CPU when it has none).
+    X : array-like, h5py dataset or Dask array of shape (n_samples, n_features)
+        In memory, validated by scikit-learn; out of core, read in blocks.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+        In the model's dtype.
+
+    Raises
+    ------
+    ValueError
+        For X that does not fit the model, and when the output overflows.
+    """
+    # NumPy's floating-point warnings are not how a user learns of an
+    # overflow: the finiteness check below raises instead.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        out = _output_unchecked(model, X)
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{type(model).__name__}: the network's output overflows for this "
+                         "X (values far larger than those it was trained on?)")
+    return out
+
+
+def _output_unchecked(model: Any, X: Any) -> Array:
+    check_is_fitted(model, "parameters_")
+    name = type(model).__name__
+    dtype = model.parameters_["W1"].dtype
+    if placement.is_out_of_core(X):
+        source = placement.out_of_core_rows(name, X, model.n_features_in_, dtype)
+        out = np.empty((X.shape[0], model.layer_sizes_[-1]), dtype=dtype)
+        for start, rows in source.blocks():
+            # Checked once, whole, by network_output, which called this.
+            out[start:start + len(rows)] = _output_unchecked(model, rows)
+        return out
+    X = validate_data(model, X, reset=False, dtype=[np.float64, np.float32])
+    X = placement.as_model_dtype(name, X, dtype)
+    weights = layer_weights(model)
+    xp = placement.namespace(getattr(model, "device", "cpu"))
+    weights = placement.weights_on(xp, weights)
+    acts = resolve_activations(model.activations_, len(weights), name)
+    return forward_in_blocks(X, weights, acts, xp, model.layer_sizes_)
