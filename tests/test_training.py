@@ -371,3 +371,32 @@ def test_minibatch_divergence_right_after_an_epoch_never_restores_non_finite_par
         clf.fit(X, y)
     assert clf._trainer.diverged_at == 1
     assert all(np.all(np.isfinite(v)) for v in clf.parameters_.values())
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+def test_gram_divergence_keeps_the_last_finite_parameters_when_a_callback_reads_them(alpha):
+    # Found while redesigning the loop: a callback that reads the parameters
+    # mid-fit (EarlyStopping, BackupAndRestore, any user callback) moves the
+    # Gram path's basis; the divergence checkpoint, kept in the old basis,
+    # then restored a W1 off by 1e115. The oracle replays k - 1 plain updates.
+    from deepstep.training import DivergenceWarning
+
+    X, Y, p = _wide_problem()
+    acts = resolve_activations(["leaky_relu", "leaky_relu", "identity"], 3, "t")
+    loss = LOSSES["squared_error"]
+
+    class Read(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.trainer.parameters  # noqa: B018 - reading is the point
+
+    weights = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    t = Trainer(weights, acts, loss, GradientDescent(5.0), [Read()], gram=True, alpha=alpha)
+    with pytest.warns(DivergenceWarning):
+        t.fit(X, Y, 100)
+    k = t.diverged_at
+    assert k is not None and k >= 2
+    replay = [[p[f"W{l}"].copy(), p[f"b{l}"].copy()] for l in (1, 2, 3)]
+    Trainer(replay, acts, loss, GradientDescent(5.0), gram=False, alpha=alpha).fit(X, Y, k - 1)
+    for (W, b), (Wr, br) in zip(t.weights, replay, strict=True):
+        np.testing.assert_allclose(W, Wr, rtol=1e-6, atol=1e-6 * np.abs(Wr).max())
+        np.testing.assert_allclose(b, br, rtol=1e-6, atol=1e-6 * np.abs(br).max())

@@ -16,7 +16,7 @@ kept depends on the step (see :mod:`deepstep.training.strategies`):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,10 +35,26 @@ class DivergenceGuard:
 
     def __init__(self) -> None:
         self._saved: tuple[list[Array], list[Array]] | None = None
+        self._after_restore: list[Callable[[], None]] = []
 
     def reset(self) -> None:
-        """Forget the checkpoint (a new fit starts)."""
+        """Forget the checkpoint and the restore hooks (a new fit starts)."""
         self._saved = None
+        self._after_restore = []
+
+    @property
+    def saved(self) -> list[Array] | None:
+        """The checkpoint's copies, in the order they were remembered (None before any)."""
+        return None if self._saved is None else self._saved[1]
+
+    def after_restore(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` after every :meth:`restore` (a step with state beyond its arrays).
+
+        Parameters
+        ----------
+        hook : callable
+        """
+        self._after_restore.append(hook)
 
     def remember(self, state: Sequence[Array]) -> None:
         """Copy ``state`` (the arrays a step is about to change) into the checkpoint.
@@ -86,6 +102,8 @@ class DivergenceGuard:
         if self._saved is not None:
             for dst, src in zip(*self._saved, strict=True):
                 assign(dst, src)
+            for hook in self._after_restore:
+                hook()
 
     def check_final(self, parameters: Mapping[str, Array], epoch: int, mode: str) -> bool:
         """Every fit ends with finite parameters, whatever its costs looked like.

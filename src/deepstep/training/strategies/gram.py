@@ -63,6 +63,10 @@ class GramStep(FoldedStep):
             self.gram.P0[...] = resume
         self.params = self.params[1:]  # W1 is the Gram state's
         self._originals = list(self.params)
+        # The checkpoint's W1, formed when a mid-fit read moves the basis (sync).
+        self._W1_saved: Array | None = None
+        self._explicit = False
+        guard.after_restore(self._after_restore)
 
     @staticmethod
     def applies(gram: bool | str, optimizer: Optimizer, X: Any, n1: int, epochs: int) -> bool:
@@ -121,6 +125,7 @@ class GramStep(FoldedStep):
         if not np.isfinite(cost):
             return cost
         self.guard.remember([*self.params, *state.arrays()])
+        self._explicit = False
         scale = self.optimizer.step_scale
         if scale is None:
             raise ValueError("GramStep: the optimizer's update is no longer plain gradient "
@@ -137,8 +142,33 @@ class GramStep(FoldedStep):
         return cost
 
     def sync(self) -> None:
-        """Form W1 in the network's W1 array."""
-        self.gram.materialize(self.net.weights[0][0])
+        """Form W1 in the network's W1 array, which becomes the new basis ``W1_0``.
+
+        The divergence checkpoint (``[..., P, R, Q, a]``) means
+        ``a W1_0 - R X^T`` in the old basis: when it does, its W1 is formed
+        first, from the old basis directly (re-expressing it in the new one
+        would subtract the diverging step back out of the new W1, which loses
+        everything to cancellation), and the checkpoint says "this W1" from
+        then on (R = 0, a = 1; :meth:`_after_restore` puts it in place).
+        """
+        state, W1 = self.gram, self.net.weights[0][0]
+        saved = self.guard.saved
+        if state.dirty and saved is not None and not self._explicit:
+            _, R, Q, a = saved[-4:]
+            if self._W1_saved is None:
+                self._W1_saved = np.empty_like(W1)
+            np.multiply(W1, a, out=self._W1_saved)
+            self._W1_saved -= R @ state.X.T
+            R[...] = 0
+            Q[...] = 0
+            a[...] = 1
+            self._explicit = True
+        state.materialize(W1)
+
+    def _after_restore(self) -> None:
+        """After the guard put a checkpoint back: its W1 too, when it holds one explicitly."""
+        if self._explicit and self._W1_saved is not None:
+            self.gram.rebase(self.net.weights[0][0], self._W1_saved)
 
     def state(self) -> dict[str, Array]:
         """``gram_P``, the running product a resumed fit continues from."""
@@ -195,6 +225,12 @@ class _GramState:
         a = float(self.a)
         return (a * a * self.w0sq - 2 * a * float(np.vdot(self.P0, self.R))
                 + float(np.vdot(self.Q, self.R)))
+
+    def rebase(self, W1: Array, value: Array) -> None:
+        """Make ``value`` the basis: ``W1 = value``, with ``P`` (restored) its product."""
+        W1[...] = value
+        self.P0[...] = self.P
+        self.w0sq = float(np.vdot(W1, W1))
 
     def materialize(self, W1: Array) -> None:
         if self.dirty:
