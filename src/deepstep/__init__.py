@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import steps
 from ._version import __version__
-from .estimators import DNNClassifier, DNNRegressor
+from .estimators import DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor
 from .estimators.persistence import load
 from .gradient_check import gradcheck
 from .io import ModelFileError
@@ -16,6 +16,8 @@ from .io import ModelFileError
 __all__ = [
     "DNNClassifier",
     "DNNRegressor",
+    "MLPClassifier",
+    "MLPRegressor",
     "ModelFileError",
     "__version__",
     "gradcheck",

@@ -21,6 +21,8 @@ from ._validation import as_float_array, finite_result
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "exp",
+    "exp_backward",
     "get_activation",
     "identity",
     "identity_backward",
@@ -252,6 +254,44 @@ def identity_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return dA
 
 
+@finite_result("exp")
+def exp(Z: ArrayLike) -> tuple[Array, Array]:
+    """Exponential activation, A = exp(Z): the log-link output of a Poisson regressor.
+
+    Parameters
+    ----------
+    Z : ndarray of any shape, e.g. (n_l, m)
+
+    Returns
+    -------
+    A : ndarray of the same shape and dtype as Z
+        Positive values (a rate); ``inf`` once Z exceeds log of the dtype's
+        maximum, which the public function reports as a ``ValueError``.
+    cache : ndarray
+        ``Z`` itself.
+    """
+    Z = as_float_array(Z, "Z", ndim=None, func="exp")
+    return namespace(Z).exp(Z), Z
+
+
+@finite_result("exp_backward")
+def exp_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
+    """Backward pass of :func:`exp`: dZ = dA * exp(Z).
+
+    Parameters
+    ----------
+    dA : ndarray of shape (n_l, m)
+    cache : ndarray of shape (n_l, m)
+        The ``Z`` returned by :func:`exp`.
+
+    Returns
+    -------
+    dZ : ndarray of shape (n_l, m)
+    """
+    dA, Z = _check_backward_pair(dA, cache, "exp_backward")
+    return dA * namespace(Z).exp(Z)
+
+
 def _softmax(Z: Array) -> Array:
     # Subtracting each column's maximum leaves softmax unchanged and keeps
     # every exponent <= 0, so nothing overflows.
@@ -342,6 +382,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(_kernel(sigmoid), _kernel(sigmoid_backward), "sigmoid"),
     "identity": Activation(_kernel(identity), _kernel(identity_backward), "identity"),
     "softmax": Activation(_kernel(softmax), _kernel(softmax_backward), "softmax"),
+    "exp": Activation(_kernel(exp), _kernel(exp_backward), "exp"),
 }
 
 

@@ -12,6 +12,7 @@ Initialisers are registered by name in :data:`INITIALIZERS`; each maps
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -24,6 +25,7 @@ from ._validation import check_positive_int, describe
 __all__ = [
     "INITIALIZERS",
     "check_random_state",
+    "glorot_uniform_layers",
     "initialize_parameters",
     "initialize_parameters_deep",
 ]
@@ -216,6 +218,43 @@ def initialize_parameters_deep(
         parameters[f"W{l}"] = W.astype(dt, copy=False)
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
     return parameters
+
+
+def glorot_uniform_layers(layer_dims: Sequence[int], rng: Any, *, factor: float = 6.0,
+                          dtype: DTypeLike = np.float64) -> list[list[NDArray[np.floating]]]:
+    """Glorot-uniform weights *and* biases, in scikit-learn's MLP's order of draws.
+
+    For each layer, ``r = sqrt(factor / (fan_in + fan_out))``; first the
+    weights are drawn as a (fan_in, fan_out) matrix from U(-r, r), then the
+    biases (fan_out,) from the same interval, exactly as scikit-learn's
+    ``MLPClassifier`` does (``factor`` 6, or 2 for a logistic network), so
+    the same ``RandomState`` gives the same numbers; the weights are then
+    handed over in the engine's orientation.
+
+    Parameters
+    ----------
+    layer_dims : sequence of int
+        ``[n_x, *hidden, n_y]``.
+    rng : numpy.random.RandomState or Generator
+    factor : float, default=6.0
+    dtype : float32 or float64, default=float64
+        The draws are made in float64 and cast.
+
+    Returns
+    -------
+    weights : list of [W, b]
+        W of shape (fan_out, fan_in), C-contiguous; b of shape (fan_out, 1).
+    """
+    dims = _check_layer_dims(layer_dims, "glorot_uniform_layers")
+    dt = _check_dtype(dtype, "glorot_uniform_layers")
+    weights = []
+    for fan_in, fan_out in itertools.pairwise(dims):
+        r = np.sqrt(factor / (fan_in + fan_out))
+        coef = rng.uniform(-r, r, (fan_in, fan_out))
+        bias = rng.uniform(-r, r, fan_out)
+        weights.append([np.ascontiguousarray(coef.T, dtype=dt),
+                        bias.reshape(-1, 1).astype(dt)])
+    return weights
 
 
 def _check_layer_dims(layer_dims: Any, func: str) -> list[int]:

@@ -6,7 +6,9 @@ paired with:
 * ``binary_cross_entropy`` with ``sigmoid``: two classes, or several
   independent labels (multi-label, one sigmoid per output row);
 * ``categorical_cross_entropy`` with ``softmax``: several exclusive classes;
-* ``squared_error`` with ``identity``: regression, ``J = (1/m) sum ||a - y||^2 / 2``.
+* ``squared_error`` with ``identity``: regression, ``J = (1/m) sum ||a - y||^2 / 2``;
+* ``poisson`` with ``exp`` (a log link): counts or rates ``y >= 0``, the half
+  Poisson deviance ``J = (1/m) sum [y log(y / a) - y + a]``.
 
 The course's cost is the binary cross-entropy (equation 7 of the seeds)::
 
@@ -129,6 +131,20 @@ def _squared_error(AL: Array, Y: Array, sample_weight: Array | None = None) -> n
     return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 
 
+def _poisson(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
+    # J = (1/m) sum_i sum_k [y log(y / a) - y + a] (scikit-learn's MLPRegressor's
+    # "poisson": half the deviance, with the constant y log y - y kept so a
+    # perfect fit costs 0). y log y is 0 at y = 0 (the limit, scipy's xlogy);
+    # a = exp(z) may underflow to 0, so log a is taken of a clipped to the
+    # dtype's smallest normal number: the cost stays finite and is unchanged
+    # wherever a is representable.
+    xp = namespace(AL)
+    tiny = float(xp.finfo(AL.dtype).smallest_normal)
+    y_log_y = Y * xp.log(xp.where(Y > 0, Y, 1.0))
+    per_example = xp.sum(y_log_y - Y * xp.log(xp.clip(AL, tiny, None)) - Y + AL, axis=0)
+    return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
+
+
 @finite_result("binary_cross_entropy_backward")
 def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
     """Derivative of the cross-entropy cost with respect to AL (before the 1/m).
@@ -188,7 +204,8 @@ def _check_output_and_labels(AL: Any, Y: Any, func: str) -> tuple[Array, Array]:
 
 def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
     # With each loss's matching output activation (sigmoid for binary
-    # cross-entropy, softmax for categorical, identity for squared error),
+    # cross-entropy, softmax for categorical, identity for squared error, exp
+    # for Poisson: d/dz [exp(z) - y z] = exp(z) - y),
     # dZ[L] = dAL * g'(Z[L]) simplifies exactly to AL - Y: no division, so it
     # stays exact when AL saturates at 0 or 1.
     delta = AL - Y
@@ -223,6 +240,7 @@ LOSSES: dict[str, Loss] = {
         "categorical_cross_entropy", "softmax", _categorical_cross_entropy, _output_minus_target
     ),
     "squared_error": Loss("squared_error", "identity", _squared_error, _output_minus_target),
+    "poisson": Loss("poisson", "exp", _poisson, _output_minus_target),
 }
 
 

@@ -37,8 +37,10 @@ from ._validation import (
 __all__ = [
     "SCHEDULES",
     "Adam",
+    "EfficientAdam",
     "ExponentialDecay",
     "GradientDescent",
+    "HeavyBall",
     "InverseTimeDecay",
     "Momentum",
     "Optimizer",
@@ -384,6 +386,117 @@ class Adam(Optimizer):
             np.divide(v, tmp, out=tmp)    # v / (sqrt(s_hat) + eps)
             tmp *= self.learning_rate / c1
             steps.append(tmp)
+        self.apply_steps(params, steps, out=out)
+
+
+class HeavyBall(Optimizer):
+    """Heavy-ball momentum as scikit-learn's MLP defines it (Sutskever et al., 2013)::
+
+        v = momentum v - learning_rate dtheta
+        theta = theta + v                                   (classical)
+        theta = theta + momentum v - learning_rate dtheta   (nesterov=True)
+
+    Unlike :class:`Momentum` (the course's exponentially weighted average,
+    ``(1 - beta)`` in front of the gradient) the learning rate is inside the
+    velocity, so changing it mid-run (a schedule) changes only future terms.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size > 0.
+    momentum : float in [0, 1], default=0.9
+    nesterov : bool, default=True
+    """
+
+    def __init__(self, learning_rate: float, momentum: float = 0.9,
+                 nesterov: bool = True) -> None:
+        self.learning_rate = check_positive_float(learning_rate, "learning_rate",
+                                                  func="HeavyBall")
+        self.momentum = check_positive_float(momentum, "momentum", func="HeavyBall",
+                                             allow_zero=True)
+        if self.momentum > 1:
+            raise ValueError(f"HeavyBall: momentum must be in [0, 1], got {momentum}")
+        self.nesterov = bool(nesterov)
+        self.velocity: list[Array] | None = None
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """One heavy-ball step, in place (or into ``out``).
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+        grads : sequence of ndarray
+        overwrite_grads : bool, default=False
+            Use ``grads`` as scratch space instead of temporaries.
+        prescaled : bool, default=False
+            Not available: the velocity needs the raw gradients.
+        out : sequence of ndarray, optional
+        """
+        _refuse_prescaled(self, prescaled)
+        if self.velocity is None:
+            self.velocity = [namespace(p).zeros_like(p) for p in params]
+        mu, lr = self.momentum, self.learning_rate
+        steps = []
+        for g, v in zip(grads, self.velocity, strict=True):
+            g = g if overwrite_grads else copy(g)
+            g *= lr               # lr dtheta
+            v *= mu
+            v -= g                # v = mu v - lr dtheta
+            # apply_steps subtracts: the step is minus what theta gains.
+            if self.nesterov:
+                g -= mu * v       # lr dtheta - mu v
+            else:
+                g[...] = -v
+            steps.append(g)
+        self.apply_steps(params, steps, out=out)
+
+
+class EfficientAdam(Adam):
+    """Adam in Kingma and Ba's "more efficient" ordering (their section 2), scikit-learn's::
+
+        v = beta1 v + (1 - beta1) g          s = beta2 s + (1 - beta2) g^2
+        lr_t = learning_rate sqrt(1 - beta2^t) / (1 - beta1^t)
+        theta = theta - lr_t v / (sqrt(s) + epsilon)
+
+    It differs from :class:`Adam` only in where epsilon sits: here it is added
+    to the uncorrected ``sqrt(s)``, i.e. it equals :class:`Adam` with epsilon
+    ``epsilon / sqrt(1 - beta2^t)`` (larger early on). Same parameters and
+    state as :class:`Adam`.
+    """
+
+    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
+               overwrite_grads: bool = False, prescaled: bool = False,
+               out: Sequence[Array] | None = None) -> None:
+        """One Adam step in this ordering, in place (or into ``out``).
+
+        Parameters
+        ----------
+        params : sequence of ndarray
+        grads : sequence of ndarray
+        overwrite_grads : bool, default=False
+            Use ``grads`` as scratch space instead of a temporary.
+        prescaled : bool, default=False
+            Not available: the moments need the raw gradients.
+        out : sequence of ndarray, optional
+        """
+        _refuse_prescaled(self, prescaled)
+        grads = self.clip(grads)
+        if self.v is None or self.s is None:
+            self.v = [namespace(p).zeros_like(p) for p in params]
+            self.s = [namespace(p).zeros_like(p) for p in params]
+        self.t += 1
+        b1, b2 = self.beta1, self.beta2
+        lr_t = self.learning_rate * float(np.sqrt(1 - b2 ** self.t)) / (1 - b1 ** self.t)
+        steps = []
+        for g, v, s in zip(grads, self.v, self.s, strict=True):
+            xp = namespace(g)
+            v *= b1
+            v += (1 - b1) * g
+            s *= b2
+            s += (1 - b2) * (g * g)
+            steps.append(lr_t * v / (xp.sqrt(s) + self.epsilon))
         self.apply_steps(params, steps, out=out)
 
 

@@ -4,7 +4,8 @@ The estimators follow scikit-learn's conventions (see :mod:`.base`); the
 sub-modules each hold one concern: ``_params`` (the hyperparameter table),
 ``placement`` (in memory, out of core, on a device), ``training_data``,
 ``network`` (building the trainer), ``prediction`` (blocked prediction),
-``summary``, ``persistence`` (model files).
+``summary``, ``persistence`` (model files); ``mlp``, scikit-learn's
+``MLPClassifier`` and ``MLPRegressor`` on the same engine.
 
 Three settings stay reachable here, as before the package existed:
 ``PREDICT_BATCH_ROWS`` and ``PREDICT_BLOCK_BYTES``, the block size of
@@ -24,13 +25,15 @@ from typing import Any
 
 from . import placement, prediction
 from .classifier import DNNClassifier
+from .mlp import MLPClassifier, MLPRegressor
 from .regressor import DNNRegressor
 
-__all__ = ["DNNClassifier", "DNNRegressor"]
+__all__ = ["DNNClassifier", "DNNRegressor", "MLPClassifier", "MLPRegressor"]
 
 # The public path, as before the split: reprs of the classes and pickles name
 # deepstep.estimators.DNNClassifier, which earlier versions can import too.
 DNNClassifier.__module__ = DNNRegressor.__module__ = __name__
+MLPClassifier.__module__ = MLPRegressor.__module__ = __name__
 
 
 def _forwarded(module: types.ModuleType, name: str) -> property:

@@ -7,6 +7,7 @@
 :mod:`.guard`            the last finite parameters, to fall back on
 :mod:`.state`            checkpoint state for resuming bit for bit
 :mod:`.evaluation`       per-epoch metrics and validation loss
+:mod:`.lbfgs`            full-batch L-BFGS-B (scipy) on the engine's cost and gradient
 :mod:`.callbacks`        History, CostPrinter, ProgressBar, EarlyStopping, ...
 ======================  ======================================================
 """
@@ -21,6 +22,7 @@ from .callbacks import (
     EarlyStopping,
     History,
     LearningRateScheduler,
+    NoImprovementStopping,
     ProgressBar,
     ReduceLROnPlateau,
     TerminateOnNaN,
@@ -35,6 +37,7 @@ __all__ = [
     "EarlyStopping",
     "History",
     "LearningRateScheduler",
+    "NoImprovementStopping",
     "ProgressBar",
     "ReduceLROnPlateau",
     "TerminateOnNaN",

@@ -68,6 +68,9 @@ class Trainer:
         Use the Gram-matrix path (:mod:`deepstep.training.strategies.gram`):
         "auto" when it is exact and cheaper, True to require it (plain
         gradient descent only), False never.
+    l2_per_weight : bool, default=False
+        With sample weights, divide the L2 term by each batch's total weight
+        rather than its size (scikit-learn's MLP).
 
     Attributes
     ----------
@@ -83,7 +86,8 @@ class Trainer:
     def __init__(self, weights: list[list[Array]], activations: Sequence[Activation],
                  loss: Loss, optimizer: Optimizer, callbacks: Sequence[Callback] = (),
                  gram: bool | str = "auto", alpha: float = 0.0, dropout: float = 0.0,
-                 dropout_rng: Any = None, on_divergence: str = "warn") -> None:
+                 dropout_rng: Any = None, on_divergence: str = "warn",
+                 l2_per_weight: bool = False) -> None:
         if not 0 <= dropout < 1:
             raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
         if dropout and dropout_rng is None:
@@ -98,6 +102,7 @@ class Trainer:
         self.dropout = float(dropout)
         self.dropout_rng = dropout_rng
         self.gram = gram
+        self.l2_per_weight = bool(l2_per_weight)
         self.history = History()
         self.terminate_on_nan = TerminateOnNaN(on_divergence)
         self.callbacks = [self.history, self.terminate_on_nan, *callbacks]
@@ -198,7 +203,7 @@ class Trainer:
         end = self.epoch + epochs
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
         net = Network(self.weights, self.activations, self.loss, self.alpha, self.dropout,
-                      self.dropout_rng)
+                      self.dropout_rng, self.l2_per_weight)
         self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
                                  batch_size=batch_size, gram=self.gram, resume=self._resume)
         self._resume = {}

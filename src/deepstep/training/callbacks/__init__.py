@@ -9,6 +9,7 @@ from .early_stopping import EarlyStopping
 from .history import History
 from .progress import CostPrinter, ProgressBar
 from .schedules import LearningRateScheduler, ReduceLROnPlateau
+from .stopping import NoImprovementStopping
 
 __all__ = [
     "BackupAndRestore",
@@ -19,6 +20,7 @@ __all__ = [
     "History",
     "LearningRateScheduler",
     "Logs",
+    "NoImprovementStopping",
     "ProgressBar",
     "ReduceLROnPlateau",
     "TerminateOnNaN",

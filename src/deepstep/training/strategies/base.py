@@ -57,6 +57,9 @@ class Network:
         Inverted dropout rate of the hidden layers.
     dropout_rng : numpy.random.Generator or None
         The dropout masks' own generator.
+    l2_per_weight : bool
+        Divide the L2 term by the batch's total sample weight instead of its
+        size (scikit-learn's MLP), when there are sample weights.
     """
 
     weights: list[list[Array]]
@@ -65,6 +68,13 @@ class Network:
     alpha: float = 0.0
     dropout: float = 0.0
     dropout_rng: Any = None
+    l2_per_weight: bool = False
+
+    def l2_count(self, m: int, sample_weight: Array | None) -> Any:
+        """The ``m`` of the L2 term ``(alpha / (2 m)) sum ||W||^2`` for a batch of m examples."""
+        if self.l2_per_weight and sample_weight is not None:
+            return float(namespace(sample_weight).sum(sample_weight))
+        return m
 
     def forward(self, X: Array, masks: list[Array], Z1: Array | None = None) -> Any:
         """The engine's forward pass with this network's dropout (masks appended to ``masks``)."""
@@ -127,7 +137,7 @@ class Step:
         net = self.net
         masks: list[Array] = []
         AL, caches = net.forward(X, masks)
-        m = X.shape[1]
+        m = net.l2_count(X.shape[1], sample_weight)
         cost = net.cost(AL, Y, sample_weight, m)
         if not self._keep(cost):
             return cost

@@ -1,0 +1,170 @@
+"""What MLPClassifier and MLPRegressor share: fit, partial_fit, the forward pass.
+
+A thin layer over deepstep's engine: the weights are initialised by
+:func:`deepstep.initializers.glorot_uniform_layers`; ``sgd`` and ``adam``
+run :class:`deepstep.training.Trainer` with :class:`~deepstep.optimizers.HeavyBall`
+or :class:`~deepstep.optimizers.EfficientAdam` and the stopping rule of
+:class:`~deepstep.training.NoImprovementStopping` (:mod:`._stochastic`);
+``lbfgs`` runs :func:`deepstep.training.lbfgs.minimize_lbfgs`. The
+semantics (attributes, warnings, errors, the order of random draws) are
+scikit-learn 1.9's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+from ...initializers import glorot_uniform_layers
+from ...training.lbfgs import minimize_lbfgs
+from ...training.strategies import Network
+from ._constraints import CONSTRAINTS
+from ._network import engine_weights, hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._stochastic import fit_stochastic
+
+__all__ = ["BaseMLP"]
+
+STOCHASTIC = ("sgd", "adam")
+
+
+class BaseMLP(BaseEstimator):
+    """Base of :class:`MLPClassifier` and :class:`MLPRegressor`; not for direct use."""
+
+    _parameter_constraints: dict = CONSTRAINTS
+
+    # -- set by the subclasses ------------------------------------------------
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
+        raise NotImplementedError
+
+    def _output_activation(self) -> str:
+        raise NotImplementedError
+
+    def _from_raw(self, raw: Any) -> Any:
+        """Predictions (labels or values) from the output layer's activations."""
+        raise NotImplementedError
+
+    #: accuracy_score or r2_score: the validation score of early stopping.
+    _score_function: Any = None
+
+    # -- fitting --------------------------------------------------------------
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> BaseMLP:
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (classification) or real numbers (regression).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any = None,
+             incremental: bool = False) -> BaseMLP:
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [X.shape[1], *hidden, self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(layer_units, X.dtype)
+        if hasattr(X, "toarray"):
+            # Training densifies a sparse X once (prediction works block by block).
+            X = X.toarray()
+        weights = engine_weights(self.coefs_, self.intercepts_)
+        net = Network(weights, hidden_and_output(self.activation, self.out_activation_,
+                                                 self.n_layers_),
+                      loss_for(self.out_activation_), alpha=float(self.alpha))
+        Y = y.astype(X.dtype)
+        if self.solver in STOCHASTIC:
+            fit_stochastic(self, net, X, Y, sample_weight, incremental)
+        else:
+            result = minimize_lbfgs(net, X.T, Y.T, sample_weight, max_iter=self.max_iter,
+                                    max_fun=self.max_fun, tol=self.tol)
+            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+            self.loss_ = float(result.fun)
+            self.coefs_, self.intercepts_ = to_sklearn(net.weights)
+        if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
+            raise ValueError("Solver produced non-finite parameter weights. The input data may"
+                             " contain large values and need to be preprocessed.")
+        return self
+
+    def _initialize(self, layer_units: list[int], dtype: Any) -> None:
+        """The first fit's attributes and weights (scikit-learn's order of random draws)."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._output_activation()
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        weights = glorot_uniform_layers(layer_units, self._random_state, factor=factor,
+                                        dtype=dtype)
+        self.coefs_, self.intercepts_ = to_sklearn(weights)
+        self._best_weights = None
+        if self.solver in STOCHASTIC:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _check_solver(self) -> bool:
+        if self.solver not in STOCHASTIC:
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+    # -- prediction -----------------------------------------------------------
+    def _forward_pass_fast(self, X: Any, check_input: bool = True) -> Any:
+        """The output layer's activations, shape (n_samples, n_outputs)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        weights = [(c.T, b.reshape(-1, 1)) for c, b in zip(self.coefs_, self.intercepts_,
+                                                            strict=True)]
+        acts = hidden_and_output(self.activation, self.out_activation_, self.n_layers_)
+        return predict_raw(X, weights, acts)
+
+    def _predict(self, X: Any, check_input: bool = True) -> Any:
+        return self._from_raw(self._forward_pass_fast(X, check_input=check_input))
+
+    def _score_raw(self, raw: Any, y: Any, sample_weight: Any = None) -> float:
+        """The validation score of outputs ``raw`` (NaN when a prediction is not finite)."""
+        y_pred = self._from_raw(raw)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return float(type(self)._score_function(y, y_pred, sample_weight=sample_weight))
+
+    def _score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        """The validation score of X's predictions, without input validation."""
+        return self._score_raw(self._forward_pass_fast(X, check_input=False), y, sample_weight)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

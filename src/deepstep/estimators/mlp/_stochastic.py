@@ -1,0 +1,150 @@
+"""``solver="sgd"`` and ``"adam"``: scikit-learn's epoch loop as a Trainer with callbacks.
+
+What scikit-learn's MLP does per fit, in its order: a new optimizer (kept
+across ``partial_fit`` calls), the held-out split of early stopping (drawn
+from the same random state right after the initial weights), then epochs
+of shuffled mini-batches. Each epoch ends with the bookkeeping
+(:class:`._callbacks.EpochRecord`), the validation score, the stopping rule
+(:class:`deepstep.training.NoImprovementStopping`, whose plateau hook is
+the "adaptive" learning rate's cut by 5) and the "invscaling" schedule.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from ...optimizers import EfficientAdam, HeavyBall, Optimizer
+from ...training import Callback, NoImprovementStopping, Trainer
+from ...training.strategies import Network
+from ._callbacks import EpochRecord, InverseScaling, ValidationScore
+from ._network import predict_raw
+
+__all__ = ["fit_stochastic", "make_optimizer"]
+
+
+def make_optimizer(est: Any) -> Optimizer:
+    """The engine's optimizer for ``est.solver`` with scikit-learn's arithmetic.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+
+    Returns
+    -------
+    HeavyBall or EfficientAdam
+    """
+    if est.solver == "sgd":
+        return HeavyBall(est.learning_rate_init, est.momentum, est.nesterovs_momentum)
+    return EfficientAdam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+
+
+def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
+    """Early stopping's held-out split (stratified for single-output classification)."""
+    stratify = Y if is_classifier(est) and est.n_outputs_ == 1 else None
+    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
+    parts = train_test_split(*arrays, random_state=est._random_state,
+                             test_size=est.validation_fraction, stratify=stratify)
+    X_train, X_val, Y_train, Y_val = parts[:4]
+    sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
+    if X_val.shape[0] < 2:
+        raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                         "or the size of your dataset.")
+    if is_classifier(est):
+        Y_val = est._label_binarizer.inverse_transform(Y_val)
+    return X_train, Y_train, sw_train, X_val, Y_val, sw_val
+
+
+def _batch_size(est: Any, n_samples: int) -> int:
+    if est.batch_size == "auto":
+        return min(200, n_samples)
+    if est.batch_size > n_samples:
+        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                      "going to be clipped", stacklevel=3)
+    return int(np.clip(est.batch_size, 1, n_samples))
+
+
+def _plateau(est: Any, optimizer: Optimizer) -> Any:
+    """The stopping rule's plateau hook: None (stop), or the adaptive cut by 5."""
+    if est.solver != "sgd" or est.learning_rate != "adaptive":
+        return None
+
+    def cut() -> bool:
+        if optimizer.learning_rate <= 1e-6:
+            return True
+        optimizer.learning_rate /= 5.0
+        return False
+
+    return cut
+
+
+def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
+                   incremental: bool) -> None:
+    """Train ``net`` (in place) as scikit-learn's stochastic solvers do; set ``est``'s attributes.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        Its hyperparameters; receives ``coefs_``, ``loss_curve_``, ... .
+    net : Network
+        The weights to train (engine orientation) and what the cost depends on.
+    X : ndarray of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets in X's dtype (a class indicator matrix for a classifier).
+    sample_weight : ndarray of shape (n_samples,) or None
+    incremental : bool
+        ``partial_fit``: one epoch, the optimizer kept from the last call.
+    """
+    if not incremental or not hasattr(est, "_optimizer"):
+        est._optimizer = make_optimizer(est)
+    if est.early_stopping and incremental:
+        raise ValueError("partial_fit does not support early_stopping=True")
+    early = est.early_stopping
+    if early:
+        X, Y, sample_weight, X_val, Y_val, sw_val = _split(est, X, Y, sample_weight)
+    n_samples = X.shape[0]
+    batch_size = _batch_size(est, n_samples)
+    callbacks: list[Callback] = [EpochRecord(est, n_samples)]
+    if early:
+        acts = net.activations
+        callbacks.append(ValidationScore(
+            lambda weights: est._score_raw(predict_raw(X_val, weights, acts), Y_val, sw_val),
+            est.validation_scores_, verbose=bool(est.verbose)))
+        if est._best_weights is None:  # before any epoch: the initial weights are the best
+            est._best_weights = {f"{p}{l}": a.copy() for l, pair in enumerate(net.weights, 1)
+                                 for p, a in zip("Wb", pair, strict=True)}
+    stopping = NoImprovementStopping(
+        "val_score" if early else "loss", est.tol, est.n_iter_no_change,
+        "max" if early else "min", restore_best_weights=early,
+        on_plateau=_plateau(est, est._optimizer),
+        best=est.best_validation_score_ if early else est.best_loss_,
+        wait=est._no_improvement_count, best_weights=est._best_weights if early else None)
+    callbacks.append(stopping)
+    if est.solver == "sgd" and est.learning_rate == "invscaling":
+        callbacks.append(InverseScaling(est.learning_rate_init, est.power_t, lambda: est.t_))
+    trainer = Trainer(net.weights, net.activations, net.loss, est._optimizer, callbacks,
+                      alpha=net.alpha, l2_per_weight=True)
+    est.n_iter_ = 0
+    epochs = 1 if incremental else est.max_iter
+    try:
+        trainer.fit(X.T, Y.T, epochs, batch_size=batch_size, shuffle=bool(est.shuffle),
+                    rng=est._random_state, sample_weight=sample_weight)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=3)
+    est.coefs_ = [np.ascontiguousarray(W.T) for W, _ in net.weights]
+    est.intercepts_ = [b.ravel().copy() for _, b in net.weights]
+    est._no_improvement_count = stopping.wait
+    if early:
+        est.best_validation_score_ = stopping.best
+        est._best_weights = stopping.best_weights
+    else:
+        est.best_loss_ = stopping.best
+    if not incremental and stopping.stopped_epoch is None and est.n_iter_ == est.max_iter:
+        warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
+                      "the optimization hasn't converged yet.", ConvergenceWarning,
+                      stacklevel=3)
