@@ -26,7 +26,7 @@ from ..propagation import forward, resolve_activations
 from . import placement
 
 __all__ = ["PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "block_rows", "forward_in_blocks",
-           "layer_weights", "network_output"]
+           "layer_weights", "network_logits", "network_output"]
 
 Array = NDArray[np.floating]
 
@@ -93,7 +93,17 @@ def layer_weights(model: Any) -> list[tuple[Array, Array]]:
     return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
 
 
-def network_output(model: Any, X: ArrayLike) -> Array:
+def network_logits(model: Any, X: ArrayLike) -> Array:
+    """The output layer's pre-activation ``Z_L`` for X, shape (n_samples, n_outputs).
+
+    What the output activation (sigmoid, softmax) turns into probabilities:
+    log-probabilities computed from it stay finite where the probabilities
+    underflow. Same blocks, checks and messages as :func:`network_output`.
+    """
+    return network_output(model, X, logits=True)
+
+
+def network_output(model: Any, X: ArrayLike, logits: bool = False) -> Array:
     """A fitted estimator's network output for X, checked to be finite.
 
     Parameters
@@ -102,6 +112,8 @@ def network_output(model: Any, X: ArrayLike) -> Array:
         Fitted; predicts on its ``device`` (the CPU when it has none).
     X : array-like, h5py dataset or Dask array of shape (n_samples, n_features)
         In memory, validated by scikit-learn; out of core, read in blocks.
+    logits : bool, default=False
+        Return the output layer's ``Z`` instead of its activation.
 
     Returns
     -------
@@ -116,14 +128,14 @@ def network_output(model: Any, X: ArrayLike) -> Array:
     # NumPy's floating-point warnings are not how a user learns of an
     # overflow: the finiteness check below raises instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        out = _output_unchecked(model, X)
+        out = _output_unchecked(model, X, logits)
     if not np.all(np.isfinite(out)):
         raise ValueError(f"{type(model).__name__}: the network's output overflows for this "
                          "X (values far larger than those it was trained on?)")
     return out
 
 
-def _output_unchecked(model: Any, X: Any) -> Array:
+def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
     check_is_fitted(model, "parameters_")
     name = type(model).__name__
     dtype = model.parameters_["W1"].dtype
@@ -132,12 +144,15 @@ def _output_unchecked(model: Any, X: Any) -> Array:
         out = np.empty((X.shape[0], model.layer_sizes_[-1]), dtype=dtype)
         for start, rows in source.blocks():
             # Checked once, whole, by network_output, which called this.
-            out[start:start + len(rows)] = _output_unchecked(model, rows)
+            out[start:start + len(rows)] = _output_unchecked(model, rows, logits)
         return out
     X = validate_data(model, X, reset=False, dtype=[np.float64, np.float32])
     X = placement.as_model_dtype(name, X, dtype)
     weights = layer_weights(model)
     xp = placement.namespace(getattr(model, "device", "cpu"))
     weights = placement.weights_on(xp, weights)
-    acts = resolve_activations(model.activations_, len(weights), name)
+    names = list(model.activations_)
+    if logits:  # the output layer's Z: its activation replaced by the identity
+        names[-1] = "identity"
+    acts = resolve_activations(names, len(weights), name)
     return forward_in_blocks(X, weights, acts, xp, model.layer_sizes_)

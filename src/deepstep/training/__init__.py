@@ -24,6 +24,7 @@ from .callbacks import (
     ProgressBar,
     ReduceLROnPlateau,
     TerminateOnNaN,
+    TerminateOnRisingCost,
 )
 from .trainer import Trainer
 
@@ -38,5 +39,6 @@ __all__ = [
     "ProgressBar",
     "ReduceLROnPlateau",
     "TerminateOnNaN",
+    "TerminateOnRisingCost",
     "Trainer",
 ]

@@ -1,0 +1,290 @@
+"""scikit-learn's contract in DNNClassifier and DNNRegressor (issue 15, item 4).
+
+Changed label sets under warm_start/partial_fit, divergence by a rising cost,
+predict_log_proba, sparse X, the stratified validation split, and attribute
+names that say what they hold. scikit-learn's MLPClassifier/MLPRegressor are
+the reference for the behaviour (not for the code).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import deepstep
+from deepstep import DNNClassifier, DNNRegressor
+
+
+def _three_classes(seed=0, m=90):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 4))
+    y = np.select([X[:, 0] > 0.5, X[:, 1] > 0], [2, 1], 0)
+    return X, y
+
+
+def _small(**kw):
+    base = dict(hidden_layer_sizes=(6,), learning_rate=0.1, max_iter=20, random_state=0)
+    return base | kw
+
+
+# ------------------------------------------------------- 1. changed label sets
+
+
+def test_warm_start_with_other_labels_raises_naming_both_sets():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    before = {k: v.copy() for k, v in clf.parameters_.items()}
+    with pytest.raises(ValueError, match=r"warm_start.*expected \[0, 1, 2\], got \[0, 1, 3\]"):
+        clf.fit(X, np.where(y == 2, 3, y))
+    for k, v in before.items():  # refused before any training
+        np.testing.assert_array_equal(clf.parameters_[k], v)
+    clf.fit(X, y)  # the same labels still continue
+
+
+def test_warm_start_with_a_missing_label_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    keep = y != 2
+    with pytest.raises(ValueError, match=r"expected \[0, 1, 2\], got \[0, 1\]"):
+        clf.fit(X[keep], y[keep])
+
+
+def test_without_warm_start_other_labels_start_afresh():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    clf.fit(X, np.where(y == 2, 3, y))
+    assert clf.classes_.tolist() == [0, 1, 3]
+
+
+def test_partial_fit_with_other_classes_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"classes=\[1, 2\] is not .* started with, \[0, 1, 2\]"):
+        clf.partial_fit(X[y > 0], y[y > 0], classes=[1, 2])
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set, in any order, is fine
+    clf.partial_fit(X, y)
+
+
+def test_partial_fit_after_fit_checks_classes_too():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2, 5\]"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 5])
+
+
+def test_partial_fit_with_labels_outside_the_classes_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"y holds labels \[7\] .* started with, \[0, 1, 2\]"):
+        clf.partial_fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(ValueError, match=r"labels \[7\]"):
+        DNNClassifier(**_small()).partial_fit(X, np.where(y == 2, 7, y), classes=[0, 1, 2])
+    clf.partial_fit(X[y < 2], y[y < 2])  # a subset of the classes is fine
+
+
+# ------------------------------------------------------------ 3. predict_log_proba
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "ovr", "multilabel"])
+def test_predict_log_proba_is_the_log_of_predict_proba(kind):
+    X, y = _three_classes()
+    kw = {}
+    if kind == "binary":
+        y = (y > 0).astype(int)
+    elif kind == "ovr":
+        kw = dict(loss="binary_cross_entropy")
+    elif kind == "multilabel":
+        y = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int)
+    clf = DNNClassifier(**_small(**kw)).fit(X, y)
+    log_p = clf.predict_log_proba(X)
+    assert log_p.shape == clf.predict_proba(X).shape
+    np.testing.assert_allclose(log_p, np.log(clf.predict_proba(X)), rtol=1e-10, atol=1e-12)
+
+
+def test_predict_log_proba_stays_finite_where_probabilities_underflow():
+    X, y = _three_classes()
+    for target in (y, (y > 0).astype(int)):
+        clf = DNNClassifier(**_small()).fit(X, target)
+        far = X * 1e4  # huge logits: some probabilities are exactly 0 or 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            log_p = clf.predict_log_proba(far)
+            assert np.all(np.isfinite(log_p)) and np.all(log_p <= 0)
+        assert (clf.predict_proba(far) == 0).any()
+        assert log_p.min() < -500
+
+
+# ------------------------------------------------------------ 6. attribute names
+
+
+def test_attributes_say_what_they_hold(tmp_path):
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    assert clf.loss_function_ == "categorical_cross_entropy"
+    assert clf.out_activation_ == "softmax" and clf.n_outputs_ == 3
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.validation_losses_ == []
+    binary = DNNClassifier(**_small()).fit(X, (y > 0).astype(int))
+    assert (binary.out_activation_, binary.n_outputs_) == ("logistic", 1)
+    assert binary.loss_function_ == "binary_cross_entropy"
+    reg = DNNRegressor(**_small()).fit(X, np.c_[X[:, 0], X[:, 1]])
+    assert (reg.out_activation_, reg.n_outputs_, reg.loss_function_) == (
+        "identity", 2, "squared_error")
+    # A model file keeps the loss's name under its config key "loss"; loading maps it back.
+    clf.save(tmp_path / "m.npz")
+    loaded = deepstep.load(tmp_path / "m.npz")
+    assert loaded.loss_function_ == "categorical_cross_entropy"
+    assert (loaded.out_activation_, loaded.n_outputs_) == ("softmax", 3)
+    assert loaded.best_loss_ == clf.best_loss_
+    np.testing.assert_array_equal(loaded.predict_log_proba(X), clf.predict_log_proba(X))
+
+
+def test_validation_losses_and_best_loss_with_early_stopping():
+    X, y = _three_classes(m=120)
+    clf = DNNClassifier(**_small(early_stopping=True, max_iter=40)).fit(X, y)
+    h = clf.history_.history
+    assert clf.validation_losses_ == h["val_loss"] and len(h["val_loss"]) == clf.n_iter_
+    assert clf.best_loss_ is None  # as scikit-learn: early stopping judges on validation data
+
+
+def test_pre_redesign_model_files_get_the_new_attributes():
+    from pathlib import Path
+    files = sorted((Path(__file__).parent / "data" / "pre_refactor").glob("*.npz"))
+    assert files
+    for path in files:
+        model = deepstep.load(path)
+        assert model.loss_function_ in ("binary_cross_entropy", "categorical_cross_entropy",
+                                        "squared_error")
+        assert model.out_activation_ in ("logistic", "softmax", "identity")
+        assert model.n_outputs_ == model.layer_sizes_[-1]
+
+
+# ------------------------------------------------------ 2. a cost that keeps rising
+
+
+def _blobs(seed=0, m=60):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _log_loss(clf, X, y):
+    p = np.clip(clf.predict_proba(X)[np.arange(len(y)), y], 1e-15, 1)
+    return float(-np.mean(np.log(p)))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(batch_size=16, solver="adam")],
+                         ids=["full-batch-gd", "minibatch-adam"])
+def test_a_cost_far_above_its_start_stops_with_a_warning(kw):
+    X, y = _blobs()
+    clf = DNNClassifier(learning_rate=1e6, max_iter=200, random_state=0, **kw)
+    with pytest.warns(deepstep.training.DivergenceWarning,
+                      match=r"cost rose from .* Lower the learning rate \(now 1000000.0\)"):
+        clf.fit(X, y)
+    assert clf.n_iter_ < 20  # stopped early, not after 200 epochs at a saturated cost
+    first = clf.loss_curve_[0] if not kw else np.log(2)  # the first batch's cost is ~log 2
+    # The parameters kept are the starting ones, those of an unfitted twin.
+    assert _log_loss(clf, X, y) <= max(10 * first, first + 1)
+    twin = DNNClassifier(learning_rate=1e6, max_iter=1, random_state=0, **kw)
+    twin.set_params(learning_rate=1e-300).fit(X, y)  # one step that changes nothing
+    for k, v in twin.parameters_.items():
+        np.testing.assert_allclose(clf.parameters_[k], v, rtol=0, atol=1e-12)
+    assert np.all([np.all(np.isfinite(v)) for v in clf.parameters_.values()])
+
+
+def test_partial_fit_counts_rising_epochs_across_calls():
+    X, y = _blobs()
+    clf = DNNClassifier(learning_rate=1e6, random_state=0)
+    start = DNNClassifier(learning_rate=1e-300, random_state=0).partial_fit(X, y, [0, 1])
+    calls = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        while not caught and calls < 12:
+            clf.partial_fit(X, y, classes=[0, 1])
+            calls += 1
+    assert caught and "cost rose" in str(caught[0].message)
+    assert 6 <= calls < 12  # J0, then at least 5 rising epochs, one per call
+    for k, v in start.parameters_.items():  # back to the first call's start
+        np.testing.assert_allclose(clf.parameters_[k], v, rtol=0, atol=1e-12)
+
+
+def test_rising_cost_raises_in_raise_mode_with_the_kept_parameters():
+    from deepstep.initializers import initialize_parameters_deep
+    from deepstep.losses import LOSSES
+    from deepstep.optimizers import GradientDescent
+    from deepstep.propagation import resolve_activations
+    from deepstep.training import TerminateOnRisingCost, Trainer
+
+    X, y = _blobs()
+    p = initialize_parameters_deep([4, 20, 7, 5, 1], np.random.RandomState(0), init="lecun")
+    start = {k: v.copy() for k, v in p.items()}
+    weights = [[p[f"W{l}"], p[f"b{l}"]] for l in range(1, 5)]
+    check = TerminateOnRisingCost("raise")
+    t = Trainer(weights, resolve_activations(["relu"] * 3 + ["sigmoid"], 4, "t"),
+                LOSSES["binary_cross_entropy"], GradientDescent(1e6), [check])
+    with pytest.raises(FloatingPointError, match=r"now 1000000.0"):
+        t.fit(X.T, y[None].astype(float), 100)
+    assert check.stopped_epoch is not None and t.diverged_at == check.stopped_epoch
+    kept = t.parameters
+    cost = LOSSES["binary_cross_entropy"].cost(
+        deepstep.steps.L_model_forward(X.T, kept)[0], y[None].astype(float))
+    assert cost <= check.bound
+    for k, v in start.items():  # back to where it started
+        np.testing.assert_array_equal(kept[k], v)
+
+
+def _no_divergence_warning(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", deepstep.training.DivergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(solver="adam", learning_rate=0.01, batch_size=8, max_iter=60),
+    dict(solver="momentum", learning_rate=0.3, batch_size=4, max_iter=60),
+    dict(solver="gd", learning_rate=1.0, batch_size=2, max_iter=40),
+    dict(solver="adam", learning_rate=0.05, batch_size=16, max_iter=60, dropout=0.5),
+])
+def test_noisy_minibatch_training_never_triggers_it(kw):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((120, 5))
+    y = rng.integers(0, 3, 120)  # random labels: nothing to learn, a noisy cost
+    clf = _no_divergence_warning(DNNClassifier(hidden_layer_sizes=(16,), random_state=0, **kw),
+                                 X, y)
+    assert clf.n_iter_ == kw["max_iter"]
+    t = X @ rng.standard_normal(5) * 100 + rng.standard_normal(120) * 30  # large targets
+    reg = _no_divergence_warning(DNNRegressor(hidden_layer_sizes=(16,), random_state=0,
+                                              **(kw | dict(learning_rate=1e-5))), X, t)
+    assert reg.n_iter_ == kw["max_iter"]
+
+
+def test_a_warm_start_that_diverges_goes_back_to_the_fitted_weights():
+    X, y = _blobs()
+    clf = DNNClassifier(**_small(warm_start=True, max_iter=30)).fit(X, y)
+    fitted = {k: v.copy() for k, v in clf.parameters_.items()}
+    with pytest.warns(deepstep.training.DivergenceWarning, match="cost rose"):
+        clf.set_params(learning_rate=1e6).fit(X, y)
+    for k, v in fitted.items():
+        np.testing.assert_array_equal(clf.parameters_[k], v)
+
+
+def test_an_estimator_that_stopped_on_a_rising_cost_still_pickles():
+    import pickle
+    X, y = _blobs()
+    with pytest.warns(deepstep.training.DivergenceWarning):
+        clf = DNNClassifier(learning_rate=1e6, random_state=0).partial_fit(X, y, [0, 1])
+        for _ in range(11):
+            clf.partial_fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_the_course_model_on_the_cat_data_never_triggers_it(cat_dir):
+    from deepstep.datasets import load_catvnoncat
+    data = load_catvnoncat(cat_dir)
+    X = data.train_x.reshape(len(data.train_x), -1) / 255
+    clf = _no_divergence_warning(DNNClassifier(max_iter=300, random_state=1), X, data.train_y)
+    assert clf.n_iter_ == 300
+    warm = clf.set_params(warm_start=True, max_iter=10, solver="adam", learning_rate=1e-3,
+                          batch_size=32)
+    _no_divergence_warning(warm, X, data.train_y)  # from a cost near 0: the margin
