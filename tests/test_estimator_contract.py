@@ -288,3 +288,88 @@ def test_the_course_model_on_the_cat_data_never_triggers_it(cat_dir):
     warm = clf.set_params(warm_start=True, max_iter=10, solver="adam", learning_rate=1e-3,
                           batch_size=32)
     _no_divergence_warning(warm, X, data.train_y)  # from a cost near 0: the margin
+
+
+# ------------------------------------------------------ 5. stratified validation split
+
+
+def _split_of(clf, X, y):
+    """The encoded (train, validation) targets of early stopping's split."""
+    from deepstep.estimators import training_data
+    from deepstep.initializers import check_random_state
+    clf._multilabel = np.ndim(y) == 2
+    Y, _ = clf._encode_targets(np.asarray(y), np.float64)
+    _, Yt, _, (_, Yv) = training_data.validation_set(
+        clf, X, Y, None, check_random_state(clf.random_state), None, False)
+    return Yt, Yv
+
+
+def test_the_classifier_split_is_stratified_like_train_test_split():
+    from sklearn.model_selection import train_test_split
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = np.r_[np.zeros(170, int), np.ones(20, int), np.full(10, 2)]
+    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=0)
+    Yt, Yv = _split_of(clf, X, y)
+    assert Yv.sum(axis=1).tolist() == [34, 4, 2] and Yt.sum(axis=1).tolist() == [136, 16, 8]
+    # The same split as scikit-learn's, drawn from the estimator's random state.
+    _, y_val = train_test_split(y, test_size=40, train_size=160, stratify=y,
+                                random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(Yv.argmax(0), y_val)
+    # A Generator as random_state works too, and is reproducible.
+    gen = DNNClassifier(early_stopping=True, validation_fraction=0.2,
+                        random_state=np.random.default_rng(5))
+    assert _split_of(gen, X, y)[1].sum(axis=1).tolist() == [34, 4, 2]
+
+
+def test_binary_split_is_stratified_and_the_fit_runs():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((100, 3))
+    y = (np.arange(100) < 10).astype(int)  # 10 % positives
+    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=3)
+    Yt, Yv = _split_of(clf, X, y)
+    assert Yv.sum() == 2 and Yt.sum() == 8
+    fitted = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+    assert len(fitted.validation_losses_) == fitted.n_iter_
+
+
+def test_multilabel_and_regressor_splits_are_not_stratified():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((40, 3))
+    Y = np.c_[np.arange(40) < 1, np.arange(40) % 2].astype(int)  # label 0: one positive
+    clf = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.25))
+    clf.fit(X, Y)  # no class-count error: multi-label is not stratified
+    assert len(clf.validation_losses_) == clf.n_iter_
+    reg = DNNRegressor(**_small(early_stopping=True)).fit(X, X[:, 0])
+    assert len(reg.validation_losses_) == reg.n_iter_
+
+
+@pytest.mark.parametrize("est", [DNNClassifier, DNNRegressor])
+def test_a_split_with_fewer_than_two_samples_on_a_side_says_what_works(est):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match=r"validation_fraction=0.05 of the 20 samples: 1 to "
+                       r"validate on and 19 to train on.*between 0.1 and 0.9 would work"):
+        est(**_small(early_stopping=True, validation_fraction=0.05)).fit(X, y)
+    with pytest.raises(ValueError, match=r"2 to validate on and 1 to train on"):
+        est(**_small(early_stopping=True, validation_fraction=0.5)).fit(X[:3], y[:3])
+
+
+def test_a_class_too_rare_to_stratify_is_named():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.r_[np.zeros(15, int), np.ones(14, int), 2]
+    with pytest.raises(ValueError, match=r"every class at least twice .* class index 2 of the "
+                       r"3 classes has 1 member\(s\) among the 30 samples"):
+        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
+
+
+def test_fewer_validation_samples_than_classes_says_what_works():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.arange(30) % 5
+    with pytest.raises(ValueError, match=r"holds out 3 of the 30 samples.*5 classes needs at "
+                       r"least 5 on each side: a validation_fraction between 0.167 and 0.833"):
+        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
+    DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
