@@ -373,3 +373,112 @@ def test_fewer_validation_samples_than_classes_says_what_works():
                        r"least 5 on each side: a validation_fraction between 0.167 and 0.833"):
         DNNClassifier(**_small(early_stopping=True)).fit(X, y)
     DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+
+
+# ------------------------------------------------------------ 4. sparse X
+
+
+def _sparse_problem(seed=0, m=80, n=30, density=0.15):
+    import scipy.sparse as sp
+    rng = np.random.default_rng(seed)
+    Xs = sp.random(m, n, density=density, format="csr", random_state=seed) * 3
+    y = (np.asarray(Xs[:, :5].sum(axis=1)).ravel() > 0.6).astype(int) + (rng.random(m) > 0.7)
+    return Xs, y
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "csr_array"])
+@pytest.mark.parametrize("kw", [
+    dict(),                                                  # full batch, folded gd
+    dict(solver="adam", learning_rate=0.01),                 # full batch, any optimizer
+    dict(batch_size=16, solver="momentum"),                  # mini-batches
+    dict(batch_size=16, solver="adam", learning_rate=0.01, dropout=0.3, alpha=0.1),
+    dict(early_stopping=True, validation_fraction=0.25, class_weight="balanced"),
+], ids=["gd", "adam", "mb-momentum", "mb-adam-dropout-l2", "early-stopping"])
+def test_a_sparse_fit_equals_the_dense_fit(fmt, kw):
+    import scipy.sparse as sp
+    Xs, y = _sparse_problem()
+    Xs = sp.csr_array(Xs) if fmt == "csr_array" else Xs.asformat(fmt)
+    X = Xs.toarray()
+    params = dict(hidden_layer_sizes=(8, 4), learning_rate=0.3, max_iter=40, random_state=0)
+    sparse = DNNClassifier(**(params | kw)).fit(Xs, y)
+    dense = DNNClassifier(**(params | kw)).fit(X, y)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10, atol=1e-12)
+    for k, v in dense.parameters_.items():
+        np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    for model in (sparse, dense):  # either model predicts from either input
+        np.testing.assert_allclose(model.predict_proba(Xs), model.predict_proba(X),
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(model.predict(Xs), model.predict(X))
+        assert model.score(Xs, y) == model.score(X, y)
+        np.testing.assert_allclose(model.predict_log_proba(Xs), model.predict_log_proba(X),
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_partial_fit_sample_weight_validation_data_and_the_regressor():
+    Xs, y = _sparse_problem(1)
+    X = Xs.toarray()
+    w = np.linspace(0.5, 2, len(y))
+    fits = []
+    for data in (Xs, X):
+        clf = DNNClassifier(hidden_layer_sizes=(6,), learning_rate=0.2, random_state=0,
+                            batch_size=10)
+        for _ in range(3):
+            clf.partial_fit(data, y, classes=[0, 1, 2], sample_weight=w)
+        reg = DNNRegressor(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=30,
+                           random_state=0).fit(data[:60], X[:60, 0] * 2 - X[:60, 1],
+                                               validation_data=(data[60:], X[60:, 0]))
+        fits.append((clf, reg))
+    (c1, r1), (c2, r2) = fits
+    for a, b in ((c1, c2), (r1, r2)):
+        for k, v in b.parameters_.items():
+            np.testing.assert_allclose(a.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r1.validation_losses_, r2.validation_losses_, rtol=1e-10)
+    np.testing.assert_allclose(r1.predict(Xs), r2.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_sparse_input_is_never_densified_whole(monkeypatch):
+    import scipy.sparse as sp
+    Xs, y = _sparse_problem(2, m=300, n=50)
+    largest = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        largest.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    monkeypatch.setattr(sp.csc_matrix, "toarray", spy)
+    monkeypatch.setattr(deepstep.estimators.prediction, "PREDICT_BLOCK_BYTES", 50 * 8 * 64)
+    full = DNNClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(Xs, y)
+    assert largest == []  # full batch: the first layer multiplies the sparse X itself
+    DNNClassifier(hidden_layer_sizes=(5,), max_iter=2, batch_size=32, random_state=0).fit(Xs, y)
+    assert largest and max(largest) == 32  # one mini-batch at a time
+    largest.clear()
+    full.predict_proba(Xs)
+    assert largest and max(largest) == 64  # one block of rows at a time
+
+
+def test_sparse_tags_and_a_sparse_gpu_fit_is_refused(monkeypatch):
+    assert DNNClassifier().__sklearn_tags__().input_tags.sparse
+    assert DNNRegressor().__sklearn_tags__().input_tags.sparse
+    Xs, y = _sparse_problem()
+    import array_api_strict
+    monkeypatch.setattr(deepstep.estimators, "device_namespace", lambda device: array_api_strict)
+    with pytest.raises(ValueError, match=r"device='gpu' needs dense X"):
+        DNNClassifier(device="gpu", max_iter=2).fit(Xs, y)
+
+
+def test_wide_sparse_data_equals_the_dense_gram_path():
+    # n_x > m: the dense fit takes the Gram-matrix path, the sparse one the plain
+    # loop with a sparse first layer; the same arithmetic reordered.
+    Xs, y = _sparse_problem(3, m=40, n=400, density=0.05)
+    params = dict(hidden_layer_sizes=(6,), learning_rate=0.5, max_iter=200, random_state=0)
+    sparse = DNNClassifier(**params).fit(Xs, y)
+    dense = DNNClassifier(**params).fit(Xs.toarray(), y)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10)
+    for k, v in dense.parameters_.items():
+        np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    assert sparse.predict_proba(Xs).dtype == np.float64
+    f32 = DNNClassifier(**params).fit(Xs.astype(np.float32), y)
+    assert f32.parameters_["W1"].dtype == np.float32
+    assert f32.predict_proba(Xs).dtype == np.float32

@@ -129,12 +129,9 @@ class _BaseDNN(BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels; for two classes ``classes_[1]`` is the positive class.
-    loss_ : str
-        ``"binary_cross_entropy"`` or ``"categorical_cross_entropy"``
-        (``"squared_error"`` for the regressor); the same as ``loss_function_``.
-    loss_function_ : str
-        The loss the network was trained on, by name (as above; a model
-        file stores it under the config key ``"loss"``).
+    loss_, loss_function_ : str
+        The loss trained on, by name: ``"binary_cross_entropy"`` or
+        ``"categorical_cross_entropy"`` (``"squared_error"`` for the regressor).
     best_loss_ : float or None
         The lowest training loss of ``loss_curve_``; None with early
         stopping (as in scikit-learn).
@@ -232,8 +229,11 @@ class _BaseDNN(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32, anything else becomes float64.
+            A SciPy CSR/CSC matrix stays sparse: full-batch training multiplies
+            the first layer by it sparsely, mini-batches are densified one at
+            a time.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels of any type (or a 0/1 indicator matrix, multi-label)
             for the classifier; real targets for the regressor.
@@ -258,8 +258,10 @@ class _BaseDNN(BaseEstimator):
         if placement.is_out_of_core(X):
             return _fit_out_of_core(self, X, y, sample_weight, validation_data, partial,
                                     checked)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
+                             dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
+        X = placement.as_rows(X)  # sparse stays sparse, as CSR
         if continuing:  # partial_fit keeps the dtype it started with
             X = X.astype(self.parameters_["W1"].dtype, copy=False)
         self._check_labels(y, continuing)
@@ -302,6 +304,8 @@ class _BaseDNN(BaseEstimator):
             # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
             rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
             _start_record(self, net, loss_name, early)
+        if placement.is_sparse(X):
+            trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
         trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
         trainer.fit(X, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
                     sample_weight=weights_m, validation_data=validation,
@@ -314,6 +318,11 @@ class _BaseDNN(BaseEstimator):
 
     def _metrics(self) -> dict[str, Any] | None:
         return None
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR/CSC X, never densified whole
+        return tags
 
     def _check_labels(self, y: Any, continuing: bool) -> None:
         """Refuse targets a continued model cannot train on (the classifier's labels)."""

@@ -60,8 +60,9 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_x)
-        In the model's dtype (NumPy, on the host).
+    X : ndarray or SciPy sparse matrix (CSR) of shape (n_samples, n_x)
+        In the model's dtype, on the host; a sparse X is densified one block
+        of rows at a time (blocks then also bounded by ``n_x``).
     weights : sequence of (W, b)
         ``W`` of shape (n_l, n_{l-1}) and ``b`` of shape (n_l, 1), arrays of ``xp``.
     acts : sequence of Activation
@@ -80,9 +81,12 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
     """
     out = np.empty((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
     block = block_rows(layer_sizes, X.dtype)
+    if placement.is_sparse(X):  # each block is densified: its rows within the budget too
+        per_row = X.shape[1] * np.dtype(X.dtype).itemsize
+        block = max(1, min(block, PREDICT_BLOCK_BYTES // per_row))
     for start in range(0, X.shape[0], block):
         stop = start + block
-        AL, _ = forward(xp.asarray(X[start:stop].T), weights, acts)
+        AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
         out[start:stop] = to_numpy(AL).T
     return out
 
@@ -146,7 +150,8 @@ def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
             # Checked once, whole, by network_output, which called this.
             out[start:start + len(rows)] = _output_unchecked(model, rows, logits)
         return out
-    X = validate_data(model, X, reset=False, dtype=[np.float64, np.float32])
+    X = placement.as_rows(validate_data(model, X, reset=False, accept_sparse=("csr", "csc"),
+                                        dtype=[np.float64, np.float32]))
     X = placement.as_model_dtype(name, X, dtype)
     weights = layer_weights(model)
     xp = placement.namespace(getattr(model, "device", "cpu"))

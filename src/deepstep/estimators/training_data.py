@@ -40,7 +40,7 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
     Parameters
     ----------
     estimator : DNNClassifier or DNNRegressor
-    X : ndarray of shape (m, n_x)
+    X : ndarray or SciPy sparse matrix (CSR) of shape (m, n_x)
         Validated training rows.
     Y : ndarray of shape (n_y, m)
         Encoded targets.
@@ -73,7 +73,8 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
     """
     if validation_data is not None:
         Xv, yv = validation_data
-        Xv = validate_data(estimator, Xv, reset=False, dtype=[np.float64, np.float32])
+        Xv = validate_data(estimator, Xv, reset=False, accept_sparse=("csr", "csc"),
+                           dtype=[np.float64, np.float32])
         Yv, _ = estimator._encode_targets(np.asarray(yv), X.dtype,
                                           getattr(estimator, "classes_", None), store=False)
         return X, Y, weights, (Xv.astype(X.dtype, copy=False).T, Yv)
