@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.sparse import issparse
 
 from ._backend import namespace
 from ._validation import as_float_array, check_finite, finite_result
@@ -117,12 +118,29 @@ def _linear_backward(
     # out=(dW, db) writes into the training loop's preallocated buffers: a
     # fresh dW every mini-batch costs page faults comparable to the product.
     m = 1 if premeaned else A_prev.shape[1]
-    dW = dZ @ A_prev.T if out is None else np.matmul(dZ, A_prev.T, out=out[0])
+    dW = _times_transpose(dZ, A_prev, None if out is None else out[0])
     if m != 1:
         dW /= m
     db = _bias_gradient(dZ, m, out=None if out is None else out[1])
     dA_prev = W.T @ dZ if need_dA_prev else None
     return dA_prev, dW, db
+
+
+def _times_transpose(dZ: Array, A_prev: Any, out: Array | None) -> Array:
+    """``dZ @ A_prev.T`` (equation 8 before its 1/m), into ``out`` when given.
+
+    ``A_prev`` may be a SciPy sparse matrix (the input X of the first layer,
+    the estimators' sparse training data): the product is then the sparse one,
+    ``(A_prev @ dZ.T).T``, so X is never densified; ``W @ A`` of the forward
+    pass needs nothing special, NumPy hands it to SciPy.
+    """
+    if issparse(A_prev):
+        dW = (A_prev @ dZ.T).T
+        if out is None:
+            return np.ascontiguousarray(dW)
+        np.copyto(out, dW)
+        return out
+    return dZ @ A_prev.T if out is None else np.matmul(dZ, A_prev.T, out=out)
 
 
 def _bias_gradient(dZ: Array, m: int, *, out: Array | None = None) -> Array:

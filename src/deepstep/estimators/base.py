@@ -16,6 +16,7 @@ blocked prediction (:mod:`.prediction`), model files (:mod:`.persistence`).
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from collections.abc import Callable, Sequence
@@ -27,12 +28,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import to_numpy
-from ..initializers import check_random_state
+from ..initializers import check_random_state, initialize_parameters_deep
 from ..losses import LOSSES
-from ..training import Callback
+from ..training import Callback, TerminateOnRisingCost, Trainer
 from . import network, placement, prediction, training_data
 from ._params import validate_params
-from .persistence import save_model
+from .persistence import OUT_ACTIVATIONS, save_model
 from .summary import format_summary
 
 __all__ = ["_BaseDNN"]
@@ -128,9 +129,23 @@ class _BaseDNN(BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels; for two classes ``classes_[1]`` is the positive class.
-    loss_ : str
-        ``"binary_cross_entropy"`` or ``"categorical_cross_entropy"``
-        (``"squared_error"`` for the regressor).
+    loss_, loss_function_ : str
+        The loss trained on, by name: ``"binary_cross_entropy"`` or
+        ``"categorical_cross_entropy"`` (``"squared_error"`` for the regressor).
+    best_loss_ : float or None
+        The lowest training loss of ``loss_curve_``; None with early
+        stopping (as in scikit-learn).
+    n_outputs_ : int
+        Output units: 1 for two classes, else one per class or label (one
+        per target for the regressor).
+    out_activation_ : {"logistic", "softmax", "identity"}
+        The output activation, by scikit-learn's name (``activations_[-1]``
+        holds deepstep's: ``"sigmoid"``, ``"softmax"``, ``"identity"``).
+    validation_losses_ : list of float
+        The validation loss after every epoch, when there is validation data
+        (``validation_data`` or early stopping's split); else empty.
+    validation_scores_ : list of float
+        For now the same values as ``validation_losses_``.
     n_features_in_ : int
         Number of features seen in ``fit``.
     parameters_ : dict
@@ -214,8 +229,11 @@ class _BaseDNN(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 stays float32, anything else becomes float64.
+            A SciPy CSR/CSC matrix stays sparse: full-batch training multiplies
+            the first layer by it sparsely, mini-batches are densified one at
+            a time.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels of any type (or a 0/1 indicator matrix, multi-label)
             for the classifier; real targets for the regressor.
@@ -238,11 +256,15 @@ class _BaseDNN(BaseEstimator):
         checked = validate_params(self)
         continuing = partial and hasattr(self, "_trainer")
         if placement.is_out_of_core(X):
-            return self._fit_out_of_core(X, y, sample_weight, validation_data, partial, checked)
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], multi_output=True,
+            return _fit_out_of_core(self, X, y, sample_weight, validation_data, partial,
+                                    checked)
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
+                             dtype=[np.float64, np.float32], multi_output=True,
                              y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
+        X = placement.as_rows(X)  # sparse stays sparse, as CSR
         if continuing:  # partial_fit keeps the dtype it started with
             X = X.astype(self.parameters_["W1"].dtype, copy=False)
+        self._check_labels(y, continuing)
         Y, loss_name = self._encode_targets(y, X.dtype, classes if not continuing
                                             else getattr(self, "classes_", None))
         if not np.all(np.isfinite(Y)):
@@ -258,23 +280,6 @@ class _BaseDNN(BaseEstimator):
         return self._train(X.T, Y, loss_name, rng, weights_m, validation, partial, continuing,
                            checked)
 
-    def _fit_out_of_core(self, X: Any, y: Any, sample_weight: Any, validation_data: Any,
-                         partial: bool, checked: dict[str, Any]) -> _BaseDNN:
-        """fit on an h5py dataset or a Dask array: read in blocks, never loaded whole."""
-        name = type(self).__name__
-        dtype = placement.check_out_of_core_fit(name, X, {
-            "partial_fit": partial, "sample_weight": sample_weight is not None,
-            "validation_data": validation_data is not None,
-            "early_stopping": bool(self.early_stopping),
-            "class_weight": getattr(self, "class_weight", None) is not None,
-            "dropout": bool(self.dropout)})
-        y = placement.out_of_core_targets(name, X, y, real=isinstance(self, RegressorMixin))
-        self.n_features_in_ = int(X.shape[1])
-        Y, loss_name = self._encode_targets(y, dtype, None)
-        source = placement.training_source(X, Y, dtype, self.batch_size)
-        rng = check_random_state(self.random_state)
-        return self._train(source, Y, loss_name, rng, None, None, False, False, checked)
-
     def _train(self, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Array | None,
                validation: Any, partial: bool, continuing: bool,
                checked: dict[str, Any]) -> _BaseDNN:
@@ -285,37 +290,42 @@ class _BaseDNN(BaseEstimator):
         X, Y, weights_m, validation = placement.to_device(
             xp, X, Y, weights_m, validation, type(self).__name__, self.device)
         if continuing:
-            trainer = self._trainer
+            trainer, rising = self._trainer, self._rising_cost
             epochs, callbacks = 1, []
         else:
             epochs = 1 if partial else checked["max_iter"]
             dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
             early = bool(self.early_stopping and validation is not None and not partial)
+            start = _StartingParameters(self, dims, dtype, rng)
             net = network.new_trainer(self, dims, dtype, loss, rng, checked["learning_rate"],
                                       epochs, early, xp)
             trainer, callbacks = net.trainer, net.callbacks
-            self.layer_sizes_ = net.layer_sizes
-            self.activations_ = net.activations
-            self.loss_ = loss_name
-            self.loss_curve_ = []
-            self.validation_scores_ = []
-            self.n_iter_ = 0
-            self.history_ = trainer.history
-        trainer.callbacks = [trainer.history, trainer.terminate_on_nan, *callbacks]
+            start.settle(self, trainer)
+            # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
+            rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
+            _start_record(self, net, loss_name, early)
+        if placement.is_sparse(X):
+            trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
+        trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
         trainer.fit(X, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
                     sample_weight=weights_m, validation_data=validation,
                     metrics=self._metrics() if validation is not None else None)
-        self._trainer = trainer
-        # On the host, whatever the device: saving, loading and predicting on a
-        # CPU need nothing else (a copy from a GPU, the arrays themselves on NumPy).
-        self.parameters_ = {k: to_numpy(v) for k, v in trainer.parameters.items()}
-        self.loss_curve_ = list(trainer.history.history.get("loss", []))
-        self.validation_scores_ = list(trainer.history.history.get("val_loss", []))
-        self.n_iter_ = trainer.epoch
+        self._trainer, self._rising_cost = trainer, rising
+        if not partial:  # only partial_fit's later calls may still need the start
+            rising.initial = None
+        _record(self, trainer)
         return self
 
     def _metrics(self) -> dict[str, Any] | None:
         return None
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # CSR/CSC X, never densified whole
+        return tags
+
+    def _check_labels(self, y: Any, continuing: bool) -> None:
+        """Refuse targets a continued model cannot train on (the classifier's labels)."""
 
     # -------------------------------------------------------------- outputs
 
@@ -346,3 +356,84 @@ class _BaseDNN(BaseEstimator):
             one is completely written.
         """
         save_model(self, path)
+
+
+def _fit_out_of_core(model: _BaseDNN, X: Any, y: Any, sample_weight: Any, validation_data: Any,
+                     partial: bool, checked: dict[str, Any]) -> _BaseDNN:
+    """fit on an h5py dataset or a Dask array: read in blocks, never loaded whole."""
+    name = type(model).__name__
+    dtype = placement.check_out_of_core_fit(name, X, {
+        "partial_fit": partial, "sample_weight": sample_weight is not None,
+        "validation_data": validation_data is not None,
+        "early_stopping": bool(model.early_stopping),
+        "class_weight": getattr(model, "class_weight", None) is not None,
+        "dropout": bool(model.dropout)})
+    y = placement.out_of_core_targets(name, X, y, real=isinstance(model, RegressorMixin))
+    model.n_features_in_ = int(X.shape[1])
+    Y, loss_name = model._encode_targets(y, dtype, None)
+    source = placement.training_source(X, Y, dtype, model.batch_size)
+    rng = check_random_state(model.random_state)
+    return model._train(source, Y, loss_name, rng, None, None, False, False, checked)
+
+
+class _StartingParameters:
+    """The parameters a fit starts from, rebuilt on demand instead of copied.
+
+    :class:`TerminateOnRisingCost` goes back to them when the cost rises far;
+    holding a copy for the whole fit would cost as much memory as the
+    parameters. A warm start began from the fitted ``parameters_``, which
+    the estimator keeps unchanged until the fit ends; a fresh network's
+    initial weights are drawn again from a copy of the generator as it was
+    before ``network.new_trainer`` drew them (a few kB of state).
+    """
+
+    def __init__(self, model: _BaseDNN, dims: list[int], dtype: Any, rng: Any) -> None:
+        self.dims, self.dtype, self.init = list(dims), dtype, model.init
+        self.rng = copy.deepcopy(rng)
+        self.warm: dict[str, Array] | None = None
+
+    def settle(self, model: _BaseDNN, trainer: Trainer) -> None:
+        """Note whether the new trainer started from the fitted weights (a warm start)."""
+        old = getattr(model, "parameters_", None)
+        W1 = trainer.weights[0][0]
+        if (model.warm_start and old is not None and old["W1"].shape == W1.shape
+                and np.array_equal(old["W1"], to_numpy(W1))):
+            self.warm, self.rng = old, None
+
+    def __call__(self) -> dict[str, Array]:
+        if self.warm is not None:
+            return self.warm
+        return initialize_parameters_deep(self.dims, copy.deepcopy(self.rng), init=self.init,
+                                          dtype=self.dtype)
+
+
+def _start_record(model: _BaseDNN, net: network.Network, loss_name: str, early: bool) -> None:
+    """A new network's fitted attributes, before its first epoch."""
+    model.layer_sizes_ = net.layer_sizes
+    model.activations_ = net.activations
+    model.loss_ = loss_name
+    model.loss_function_ = loss_name
+    model.out_activation_ = OUT_ACTIVATIONS[net.activations[-1]]
+    model.n_outputs_ = net.layer_sizes[-1]
+    model._early_stopping_used = early
+    model.loss_curve_ = []
+    model.validation_scores_ = []
+    model.validation_losses_ = []
+    model.n_iter_ = 0
+    model.history_ = net.trainer.history
+
+
+def _record(model: _BaseDNN, trainer: Trainer) -> None:
+    """The fitted attributes after a run of the trainer (a fit, or one more partial_fit)."""
+    # On the host, whatever the device: saving, loading and predicting on a
+    # CPU need nothing else (a copy from a GPU, the arrays themselves on NumPy).
+    model.parameters_ = {k: to_numpy(v) for k, v in trainer.parameters.items()}
+    history = trainer.history.history
+    model.loss_curve_ = list(history.get("loss", []))
+    model.validation_losses_ = list(history.get("val_loss", []))
+    model.validation_scores_ = list(model.validation_losses_)
+    # scikit-learn's best_loss_: the lowest training loss, None under early
+    # stopping (where the validation data decide what is best).
+    model.best_loss_ = (None if model._early_stopping_used or not model.loss_curve_
+                        else float(min(model.loss_curve_)))
+    model.n_iter_ = trainer.epoch

@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d
 
 from ..training import Callback
+from . import prediction
 from ._params import LOSS, check_param
 from .base import _BaseDNN
 from .persistence import loadable
@@ -72,8 +73,38 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         """
         if classes is None and not hasattr(self, "_trainer"):
             raise ValueError("DNNClassifier.partial_fit: pass classes=... on the first call")
+        if classes is not None and hasattr(self, "_trainer"):
+            _check_same_classes(self.classes_, classes)
         self._fit(X, y, sample_weight, None, partial=True, classes=classes)
         return self
+
+    def _check_labels(self, y: Any, continuing: bool) -> None:
+        """Refuse labels the fitted output units cannot stand for (before any training).
+
+        A continued model (``partial_fit`` after the first call, or ``fit``
+        with ``warm_start=True``) keeps one output unit per class of its first
+        fit: a label outside those classes (``partial_fit``), or any other set
+        of labels (``warm_start``), would be trained into units that mean
+        something else. scikit-learn's MLPClassifier refuses both.
+        """
+        fitted = getattr(self, "classes_", None)
+        if fitted is None or getattr(self, "_multilabel", False) or np.ndim(y) != 1:
+            return
+        if not (continuing or (self.warm_start and hasattr(self, "parameters_"))):
+            return
+        labels = np.unique(y)
+        if continuing:
+            unseen = np.setdiff1d(labels, fitted)
+            if len(unseen):
+                raise ValueError(
+                    f"DNNClassifier.partial_fit: y holds labels {_show(unseen)} that are not "
+                    f"among the classes the model was started with, {_show(fitted)}; pass "
+                    "every class to the first call's classes=...")
+        elif not np.array_equal(labels, fitted):
+            raise ValueError(
+                f"DNNClassifier.fit: warm_start=True continues from the fitted output units "
+                f"(one per class), so y must have the classes of the previous fit: expected "
+                f"{_show(fitted)}, got {_show(labels)}; set warm_start=False to start afresh")
 
     def _metrics(self) -> dict[str, Any]:
         if getattr(self, "_multilabel", False):
@@ -99,8 +130,8 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
             classes = np.unique(classes)
             unseen = np.setdiff1d(np.unique(y), classes)
             if len(unseen):
-                raise ValueError(f"DNNClassifier: y holds labels not in classes: "
-                                 f"{unseen[:5].tolist()}")
+                raise ValueError(f"DNNClassifier.partial_fit: y holds labels {_show(unseen)} "
+                                 f"not in classes={_show(classes)}")
             idx = np.searchsorted(classes, y)
         else:
             classes, idx = np.unique(y, return_inverse=True)
@@ -137,9 +168,39 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         if out.shape[1] == 1:
             p = out[:, 0]
             return np.column_stack([1 - p, p])
-        if self.loss_ == "binary_cross_entropy" and not getattr(self, "_multilabel", False):
+        loss = getattr(self, "loss_function_", None) or self.loss_  # an older pickle: loss_
+        if loss == "binary_cross_entropy" and not getattr(self, "_multilabel", False):
             return out / out.sum(axis=1, keepdims=True)  # one-vs-rest scores, normalised
         return out
+
+    def predict_log_proba(self, X: ArrayLike) -> Array:
+        """Natural logarithm of :meth:`predict_proba`, computed from the output's logits.
+
+        Where a probability underflows to 0, ``log(predict_proba(X))`` would
+        be ``-inf`` with a RuntimeWarning; the log-probabilities are taken
+        from the output layer's pre-activation ``Z`` instead (a log-softmax
+        for softmax outputs, ``log sigmoid(z) = -log(1 + exp(-z))`` for sigmoid
+        ones), so they stay finite and exact where the probabilities are not.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Columns follow ``classes_``; ``exp(log_proba)`` equals
+            ``predict_proba(X)`` to rounding.
+        """
+        Z = prediction.network_logits(self, X)
+        if self.activations_[-1] == "softmax":
+            return Z - _logsumexp(Z)
+        log_p = -np.logaddexp(0, -Z)  # log sigmoid(z), no overflow for any z
+        if Z.shape[1] == 1:
+            return np.column_stack([-np.logaddexp(0, Z[:, 0]), log_p[:, 0]])  # log(1 - p), log p
+        if getattr(self, "_multilabel", False):
+            return log_p
+        return log_p - _logsumexp(log_p)  # one-vs-rest scores, normalised as predict_proba
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
         """Predicted labels.
@@ -162,3 +223,25 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         if out.shape[1] == 1:
             return self.classes_[(out[:, 0] > 0.5).astype(int)]
         return self.classes_[np.argmax(out, axis=1)]
+
+
+def _logsumexp(Z: Array) -> Array:
+    """``log(sum(exp(Z), axis=1))`` of shape (n, 1), shifted by the row maximum (no overflow)."""
+    top = Z.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(Z - top).sum(axis=1, keepdims=True))
+
+
+def _show(labels: Any) -> list[Any]:
+    """Labels for a message: a short plain list."""
+    labels = np.asarray(labels).tolist()
+    return labels if len(labels) <= 10 else [*labels[:10], "..."]
+
+
+def _check_same_classes(fitted: Any, classes: Any) -> None:
+    """``partial_fit(classes=...)`` after the first call must repeat the model's classes."""
+    given = np.unique(np.asarray(classes))
+    if not np.array_equal(given, fitted):
+        raise ValueError(
+            f"DNNClassifier.partial_fit: classes={_show(given)} is not the set of classes the "
+            f"model was started with, {_show(fitted)}; classes= cannot change after the "
+            "first call (fit a new model for other classes)")

@@ -26,6 +26,9 @@ from ..activations import ACTIVATIONS
 from ..io import ModelFileError, load_arrays, save_arrays
 from ..losses import LOSSES
 
+#: deepstep's output activation -> scikit-learn's name (``out_activation_``).
+OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
+
 __all__ = ["load", "loadable", "model_config", "save_model"]
 
 T = TypeVar("T", bound=type)
@@ -74,7 +77,9 @@ def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.float
         "params": {k: v for k, v in model.get_params().items()
                    if k != "callbacks" and _jsonable(v)},
         "n_iter": int(model.n_iter_),
-        "loss": getattr(model, "loss_", None),
+        # The loss by name; an object unpickled from before loss_function_
+        # existed has it in loss_. The key stays "loss": the format is unchanged.
+        "loss": getattr(model, "loss_function_", None) or getattr(model, "loss_", None),
         "multilabel": bool(getattr(model, "_multilabel", False)),
         "single_output": bool(getattr(model, "_single_output", True)),
         "loss_curve": [float(c) for c in model.loss_curve_],
@@ -203,9 +208,10 @@ def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: st
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{name}: 'metadata' must be an object")
     model.metadata_ = dict(metadata)
-    model.loss_ = config.get("loss")
+    model.loss_ = model.loss_function_ = config.get("loss")
+    model.out_activation_ = OUT_ACTIVATIONS[model.activations_[-1]]
+    model.best_loss_ = min(model.loss_curve_) if model.loss_curve_ else None
     model._multilabel = bool(config.get("multilabel", False))
     model._single_output = bool(config.get("single_output", True))
-    if classes is None:
-        model.n_outputs_ = model.layer_sizes_[-1]
+    model.n_outputs_ = model.layer_sizes_[-1]
     return model

@@ -3,6 +3,9 @@
 One unit for the three placements that ``fit`` and ``predict`` share:
 
 * in memory: NumPy arrays validated by scikit-learn, cast to the model's dtype;
+  SciPy sparse matrices (CSR/CSC) too, kept sparse: training multiplies the
+  first layer by them sparsely (full batch) or densifies one mini-batch of
+  rows at a time, and prediction densifies one block of rows at a time;
 * out of core: an h5py dataset or a Dask array, read in blocks of rows by a
   :class:`~deepstep.outofcore.RowSource` (or, for full-batch training on a
   running ``dask.distributed`` cluster, summed on its workers by a
@@ -25,16 +28,20 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import issparse
 
 from .._backend import device_namespace, is_numpy
 from ..outofcore import DaskClusterSource, RowSource, is_out_of_core
 
 __all__ = [
     "as_model_dtype",
+    "as_rows",
     "check_out_of_core_fit",
+    "dense_rows",
     "device_namespace",
     "distributed_client",
     "is_out_of_core",
+    "is_sparse",
     "namespace",
     "out_of_core_rows",
     "out_of_core_targets",
@@ -82,6 +89,9 @@ def to_device(xp: Any, X: Any, Y: Array, sample_weight: Array | None, validation
     """
     if is_numpy(xp):
         return X, Y, sample_weight, validation
+    if is_sparse(X) or (validation is not None and is_sparse(validation[0])):
+        raise ValueError(f"{name}.fit: device={device!r} needs dense X; sparse X (and "
+                         "validation data) trains on the CPU")
     if isinstance(X, RowSource):
         raise ValueError(f"{name}.fit: device={device!r} needs X "
                          "in memory; out-of-core data trains on the CPU")
@@ -105,14 +115,41 @@ def weights_on(xp: Any, weights: Sequence[tuple[Array, Array]]) -> list[tuple[An
 # --------------------------------------------------------------- in memory
 
 
+def is_sparse(X: Any) -> bool:
+    """True for a SciPy sparse matrix or array (kept sparse: never densified whole)."""
+    return issparse(X)
+
+
+def as_rows(X: Any) -> Any:
+    """Validated in-memory training rows, shape (m, n_x): sparse ones as CSR.
+
+    Mini-batches gather rows and prediction slices blocks of rows: CSR does
+    both without touching the rest of the matrix (a CSC input is converted
+    once, sparse to sparse).
+    """
+    return X.tocsr() if is_sparse(X) and X.format != "csr" else X
+
+
+def dense_rows(X: Any, start: int, stop: int) -> Array:
+    """Rows ``start:stop`` of X as a dense ndarray of shape (k, n_x).
+
+    A view for a NumPy array; a sparse block densified alone (C-ordered, as
+    the rows of a C-ordered array are).
+    """
+    block = X[start:stop]
+    return block.toarray() if is_sparse(block) else block
+
+
 def as_model_dtype(name: str, X: Array, dtype: Any) -> Array:
     """Validated input of shape (n_samples, n_features) in the model's dtype, still finite.
 
     A float64 value beyond float32's range becomes infinite in a float32
-    model: say so, rather than predict from infinities.
+    model: say so, rather than predict from infinities. Sparse X stays
+    sparse (its stored values are what is checked).
     """
     Xd = X.astype(dtype, copy=False)
-    if Xd is not X and not np.all(np.isfinite(Xd)):
+    values = Xd.data if is_sparse(Xd) else Xd
+    if Xd is not X and not np.all(np.isfinite(values)):
         raise ValueError(f"{name}: X holds values beyond the range of the "
                          f"model's {np.dtype(dtype).name}")
     return Xd

@@ -26,7 +26,7 @@ from ..propagation import forward, resolve_activations
 from . import placement
 
 __all__ = ["PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "block_rows", "forward_in_blocks",
-           "layer_weights", "network_output"]
+           "layer_weights", "network_logits", "network_output"]
 
 Array = NDArray[np.floating]
 
@@ -60,8 +60,9 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_x)
-        In the model's dtype (NumPy, on the host).
+    X : ndarray or SciPy sparse matrix (CSR) of shape (n_samples, n_x)
+        In the model's dtype, on the host; a sparse X is densified one block
+        of rows at a time (blocks then also bounded by ``n_x``).
     weights : sequence of (W, b)
         ``W`` of shape (n_l, n_{l-1}) and ``b`` of shape (n_l, 1), arrays of ``xp``.
     acts : sequence of Activation
@@ -80,9 +81,12 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
     """
     out = np.empty((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
     block = block_rows(layer_sizes, X.dtype)
+    if placement.is_sparse(X):  # each block is densified: its rows within the budget too
+        per_row = X.shape[1] * np.dtype(X.dtype).itemsize
+        block = max(1, min(block, PREDICT_BLOCK_BYTES // per_row))
     for start in range(0, X.shape[0], block):
         stop = start + block
-        AL, _ = forward(xp.asarray(X[start:stop].T), weights, acts)
+        AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
         out[start:stop] = to_numpy(AL).T
     return out
 
@@ -93,7 +97,17 @@ def layer_weights(model: Any) -> list[tuple[Array, Array]]:
     return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
 
 
-def network_output(model: Any, X: ArrayLike) -> Array:
+def network_logits(model: Any, X: ArrayLike) -> Array:
+    """The output layer's pre-activation ``Z_L`` for X, shape (n_samples, n_outputs).
+
+    What the output activation (sigmoid, softmax) turns into probabilities:
+    log-probabilities computed from it stay finite where the probabilities
+    underflow. Same blocks, checks and messages as :func:`network_output`.
+    """
+    return network_output(model, X, logits=True)
+
+
+def network_output(model: Any, X: ArrayLike, logits: bool = False) -> Array:
     """A fitted estimator's network output for X, checked to be finite.
 
     Parameters
@@ -102,6 +116,8 @@ def network_output(model: Any, X: ArrayLike) -> Array:
         Fitted; predicts on its ``device`` (the CPU when it has none).
     X : array-like, h5py dataset or Dask array of shape (n_samples, n_features)
         In memory, validated by scikit-learn; out of core, read in blocks.
+    logits : bool, default=False
+        Return the output layer's ``Z`` instead of its activation.
 
     Returns
     -------
@@ -116,14 +132,14 @@ def network_output(model: Any, X: ArrayLike) -> Array:
     # NumPy's floating-point warnings are not how a user learns of an
     # overflow: the finiteness check below raises instead.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        out = _output_unchecked(model, X)
+        out = _output_unchecked(model, X, logits)
     if not np.all(np.isfinite(out)):
         raise ValueError(f"{type(model).__name__}: the network's output overflows for this "
                          "X (values far larger than those it was trained on?)")
     return out
 
 
-def _output_unchecked(model: Any, X: Any) -> Array:
+def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
     check_is_fitted(model, "parameters_")
     name = type(model).__name__
     dtype = model.parameters_["W1"].dtype
@@ -132,12 +148,16 @@ def _output_unchecked(model: Any, X: Any) -> Array:
         out = np.empty((X.shape[0], model.layer_sizes_[-1]), dtype=dtype)
         for start, rows in source.blocks():
             # Checked once, whole, by network_output, which called this.
-            out[start:start + len(rows)] = _output_unchecked(model, rows)
+            out[start:start + len(rows)] = _output_unchecked(model, rows, logits)
         return out
-    X = validate_data(model, X, reset=False, dtype=[np.float64, np.float32])
+    X = placement.as_rows(validate_data(model, X, reset=False, accept_sparse=("csr", "csc"),
+                                        dtype=[np.float64, np.float32]))
     X = placement.as_model_dtype(name, X, dtype)
     weights = layer_weights(model)
     xp = placement.namespace(getattr(model, "device", "cpu"))
     weights = placement.weights_on(xp, weights)
-    acts = resolve_activations(model.activations_, len(weights), name)
+    names = list(model.activations_)
+    if logits:  # the output layer's Z: its activation replaced by the identity
+        names[-1] = "identity"
+    acts = resolve_activations(names, len(weights), name)
     return forward_in_blocks(X, weights, acts, xp, model.layer_sizes_)

@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.base import is_classifier
+from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
@@ -38,7 +40,7 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
     Parameters
     ----------
     estimator : DNNClassifier or DNNRegressor
-    X : ndarray of shape (m, n_x)
+    X : ndarray or SciPy sparse matrix (CSR) of shape (m, n_x)
         Validated training rows.
     Y : ndarray of shape (n_y, m)
         Encoded targets.
@@ -57,21 +59,85 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
         keep their order).
     validation : (X_val of shape (n_x, m_val), Y_val of shape (n_y, m_val)) or None
         ``validation_data``, else with ``early_stopping`` a random
-        ``validation_fraction`` of the training data, else None.
+        ``validation_fraction`` of the training data (stratified by class
+        for the classifier's single-label targets, as scikit-learn's
+        ``train_test_split(stratify=y)``), else None.
+
+    Raises
+    ------
+    ValueError
+        When the split leaves fewer than 2 examples on either side, or (when
+        stratified) a class with fewer than 2 members or fewer examples on a
+        side than there are classes; the message says which
+        ``validation_fraction`` would work.
     """
     if validation_data is not None:
         Xv, yv = validation_data
-        Xv = validate_data(estimator, Xv, reset=False, dtype=[np.float64, np.float32])
+        Xv = validate_data(estimator, Xv, reset=False, accept_sparse=("csr", "csc"),
+                           dtype=[np.float64, np.float32])
         Yv, _ = estimator._encode_targets(np.asarray(yv), X.dtype,
                                           getattr(estimator, "classes_", None), store=False)
         return X, Y, weights, (Xv.astype(X.dtype, copy=False).T, Yv)
     if not estimator.early_stopping or partial:
         return X, Y, weights, None
-    n_val = max(1, round(estimator.validation_fraction * X.shape[0]))
-    if n_val >= X.shape[0]:
-        raise ValueError(f"{type(estimator).__name__}: validation_fraction="
-                         f"{estimator.validation_fraction} leaves no training data")
-    order = rng.permutation(X.shape[0])
-    val, train = order[:n_val], np.sort(order[n_val:])
+    m, fraction = X.shape[0], estimator.validation_fraction
+    n_val = max(1, round(fraction * m))
+    name = type(estimator).__name__
+    if n_val < 2 or m - n_val < 2:
+        raise ValueError(
+            f"{name}: early stopping holds out validation_fraction={fraction} of the {m} "
+            f"samples: {n_val} to validate on and {m - n_val} to train on, and each side "
+            f"needs at least 2; " + (f"a validation_fraction between {2 / m:.3g} and "
+                                     f"{(m - 2) / m:.3g} would work" if m >= 4 else
+                                     "that takes at least 4 samples"))
+    labels = _stratification_labels(estimator, Y)
+    if labels is None:
+        order = rng.permutation(m)
+        val, train = order[:n_val], np.sort(order[n_val:])
+    else:
+        val, train = _stratified_split(name, labels, n_val, fraction, rng)
     weights = None if weights is None else weights[train]
     return X[train], Y[:, train], weights, (X[val].T, Y[:, val])
+
+
+def _stratification_labels(estimator: Any, Y: Array) -> NDArray[np.intp] | None:
+    """Each example's class index, for a stratified split; None when not stratified.
+
+    As scikit-learn's MLPClassifier: a classifier's single-label targets are
+    stratified, multi-label targets and a regressor's are not.
+    """
+    if not is_classifier(estimator) or getattr(estimator, "_multilabel", False):
+        return None
+    return (Y[0] > 0.5).astype(np.intp) if Y.shape[0] == 1 else Y.argmax(axis=0)
+
+
+def _stratified_split(name: str, labels: NDArray[np.intp], n_val: int, fraction: float,
+                      rng: Any) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Validation and training indices (the latter sorted) with each class's share on each side.
+
+    scikit-learn's ``StratifiedShuffleSplit`` (what ``train_test_split(stratify=y)``
+    runs) draws the split from the estimator's generator: a ``RandomState``
+    directly, a ``Generator`` through a ``RandomState`` seeded from it.
+    """
+    m = len(labels)
+    present, counts = np.unique(labels, return_counts=True)
+    k = len(present)
+    if counts.min() < 2:
+        rare = int(present[counts.argmin()])
+        raise ValueError(
+            f"{name}: the stratified validation split of early stopping needs every class "
+            f"at least twice (one on each side), but class index {rare} of the {k} classes "
+            f"has {int(counts.min())} member(s) among the {m} samples; give "
+            "validation_data=(X_val, y_val) instead, or more examples of that class")
+    if n_val < k or m - n_val < k:
+        raise ValueError(
+            f"{name}: validation_fraction={fraction} holds out {n_val} of the {m} samples, "
+            f"leaving {m - n_val} to train on; a stratified split of {k} classes needs at "
+            f"least {k} on each side: a validation_fraction between {k / m:.3g} and "
+            f"{(m - k) / m:.3g} would work")
+    state = rng if isinstance(rng, np.random.RandomState) else \
+        np.random.RandomState(int(rng.integers(0, 2**32)))
+    split = StratifiedShuffleSplit(n_splits=1, test_size=n_val, train_size=m - n_val,
+                                   random_state=state)
+    train, val = next(split.split(np.zeros((m, 1)), labels))
+    return val, np.sort(train)

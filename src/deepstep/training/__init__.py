@@ -26,6 +26,7 @@ from .callbacks import (
     ProgressBar,
     ReduceLROnPlateau,
     TerminateOnNaN,
+    TerminateOnRisingCost,
 )
 from .trainer import Trainer
 
@@ -41,5 +42,6 @@ __all__ = [
     "ProgressBar",
     "ReduceLROnPlateau",
     "TerminateOnNaN",
+    "TerminateOnRisingCost",
     "Trainer",
 ]

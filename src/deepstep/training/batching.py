@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import issparse
 
 from .._backend import c_contiguous, is_foreign, namespace
 from ..outofcore import RowSource
@@ -69,7 +70,8 @@ class MiniBatches:
 
         Parameters
         ----------
-        X : ndarray of shape (n_x, k)
+        X : ndarray or SciPy sparse matrix of shape (n_x, k)
+            Sparse (the transpose of CSR rows): each batch is densified alone.
         Y : ndarray of shape (n_y, k)
         sample_weight : ndarray of shape (k,), optional
 
@@ -82,6 +84,9 @@ class MiniBatches:
         """
         m, B = X.shape[1], self.batch_size
         order = self.rng.permutation(m) if self.shuffle else np.arange(m)
+        if issparse(X):
+            yield from self._sparse(X, Y, sample_weight, order)
+            return
         # One reused buffer: a new (n_x, B) array per batch would cost an
         # allocation and page faults every step. When the examples are
         # contiguous rows (X is the transposed view of a C-ordered (m, n_x)
@@ -113,6 +118,27 @@ class MiniBatches:
                 Yb = Y[:, idx]
             yield Xb, Yb, w
             del Xb  # a fallback batch would otherwise live on while the next is gathered
+
+    def _sparse(self, X: Any, Y: Array, sample_weight: Array | None,
+                order: NDArray[np.intp]) -> Iterator[Batch]:
+        """Mini-batches of a SciPy sparse X: each batch's rows gathered, then densified.
+
+        Only one batch is ever dense, in the reused (B, n_x) buffer of rows,
+        the layout the dense path uses for C-ordered data, so a sparse fit
+        runs the very same products as the dense fit of ``X.toarray()``.
+        ``X`` is (n_x, m); ``X.T`` is best CSR (the estimators' is), whose
+        rows gather cheaply.
+        """
+        rows, B = X.T, self.batch_size
+        shape = (B, X.shape[0])
+        if self._buffer is None or self._buffer.shape != shape or self._buffer.dtype != X.dtype:
+            self._buffer = np.empty(shape, dtype=X.dtype)
+        for start in range(0, X.shape[1], B):
+            idx = order[start:start + B]
+            Xb = rows[idx].toarray(out=self._buffer[:len(idx)]).T
+            w = None if sample_weight is None else sample_weight[idx]
+            yield Xb, Y[:, idx], w
+            del Xb
 
     def release(self) -> None:
         """Free the buffer (at the end of a fit)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .backup import BackupAndRestore
 from .base import Callback, Logs
-from .divergence import DivergenceWarning, TerminateOnNaN
+from .divergence import DivergenceWarning, TerminateOnNaN, TerminateOnRisingCost
 from .early_stopping import EarlyStopping
 from .history import History
 from .progress import CostPrinter, ProgressBar
@@ -24,4 +24,5 @@ __all__ = [
     "ProgressBar",
     "ReduceLROnPlateau",
     "TerminateOnNaN",
+    "TerminateOnRisingCost",
 ]

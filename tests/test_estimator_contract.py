@@ -1,0 +1,484 @@
+"""scikit-learn's contract in DNNClassifier and DNNRegressor (issue 15, item 4).
+
+Changed label sets under warm_start/partial_fit, divergence by a rising cost,
+predict_log_proba, sparse X, the stratified validation split, and attribute
+names that say what they hold. scikit-learn's MLPClassifier/MLPRegressor are
+the reference for the behaviour (not for the code).
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import deepstep
+from deepstep import DNNClassifier, DNNRegressor
+
+
+def _three_classes(seed=0, m=90):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 4))
+    y = np.select([X[:, 0] > 0.5, X[:, 1] > 0], [2, 1], 0)
+    return X, y
+
+
+def _small(**kw):
+    base = dict(hidden_layer_sizes=(6,), learning_rate=0.1, max_iter=20, random_state=0)
+    return base | kw
+
+
+# ------------------------------------------------------- 1. changed label sets
+
+
+def test_warm_start_with_other_labels_raises_naming_both_sets():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    before = {k: v.copy() for k, v in clf.parameters_.items()}
+    with pytest.raises(ValueError, match=r"warm_start.*expected \[0, 1, 2\], got \[0, 1, 3\]"):
+        clf.fit(X, np.where(y == 2, 3, y))
+    for k, v in before.items():  # refused before any training
+        np.testing.assert_array_equal(clf.parameters_[k], v)
+    clf.fit(X, y)  # the same labels still continue
+
+
+def test_warm_start_with_a_missing_label_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    keep = y != 2
+    with pytest.raises(ValueError, match=r"expected \[0, 1, 2\], got \[0, 1\]"):
+        clf.fit(X[keep], y[keep])
+
+
+def test_without_warm_start_other_labels_start_afresh():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    clf.fit(X, np.where(y == 2, 3, y))
+    assert clf.classes_.tolist() == [0, 1, 3]
+
+
+def test_partial_fit_with_other_classes_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"classes=\[1, 2\] is not .* started with, \[0, 1, 2\]"):
+        clf.partial_fit(X[y > 0], y[y > 0], classes=[1, 2])
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set, in any order, is fine
+    clf.partial_fit(X, y)
+
+
+def test_partial_fit_after_fit_checks_classes_too():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    with pytest.raises(ValueError, match=r"classes=\[0, 1, 2, 5\]"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 5])
+
+
+def test_partial_fit_with_labels_outside_the_classes_raises():
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"y holds labels \[7\] .* started with, \[0, 1, 2\]"):
+        clf.partial_fit(X, np.where(y == 2, 7, y))
+    with pytest.raises(ValueError, match=r"labels \[7\]"):
+        DNNClassifier(**_small()).partial_fit(X, np.where(y == 2, 7, y), classes=[0, 1, 2])
+    clf.partial_fit(X[y < 2], y[y < 2])  # a subset of the classes is fine
+
+
+# ------------------------------------------------------------ 3. predict_log_proba
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "ovr", "multilabel"])
+def test_predict_log_proba_is_the_log_of_predict_proba(kind):
+    X, y = _three_classes()
+    kw = {}
+    if kind == "binary":
+        y = (y > 0).astype(int)
+    elif kind == "ovr":
+        kw = dict(loss="binary_cross_entropy")
+    elif kind == "multilabel":
+        y = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int)
+    clf = DNNClassifier(**_small(**kw)).fit(X, y)
+    log_p = clf.predict_log_proba(X)
+    assert log_p.shape == clf.predict_proba(X).shape
+    np.testing.assert_allclose(log_p, np.log(clf.predict_proba(X)), rtol=1e-10, atol=1e-12)
+
+
+def test_predict_log_proba_stays_finite_where_probabilities_underflow():
+    X, y = _three_classes()
+    for target in (y, (y > 0).astype(int)):
+        clf = DNNClassifier(**_small()).fit(X, target)
+        far = X * 1e4  # huge logits: some probabilities are exactly 0 or 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            log_p = clf.predict_log_proba(far)
+            assert np.all(np.isfinite(log_p)) and np.all(log_p <= 0)
+        assert (clf.predict_proba(far) == 0).any()
+        assert log_p.min() < -500
+
+
+# ------------------------------------------------------------ 6. attribute names
+
+
+def test_attributes_say_what_they_hold(tmp_path):
+    X, y = _three_classes()
+    clf = DNNClassifier(**_small()).fit(X, y)
+    assert clf.loss_function_ == "categorical_cross_entropy"
+    assert clf.out_activation_ == "softmax" and clf.n_outputs_ == 3
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.validation_losses_ == []
+    binary = DNNClassifier(**_small()).fit(X, (y > 0).astype(int))
+    assert (binary.out_activation_, binary.n_outputs_) == ("logistic", 1)
+    assert binary.loss_function_ == "binary_cross_entropy"
+    reg = DNNRegressor(**_small()).fit(X, np.c_[X[:, 0], X[:, 1]])
+    assert (reg.out_activation_, reg.n_outputs_, reg.loss_function_) == (
+        "identity", 2, "squared_error")
+    # A model file keeps the loss's name under its config key "loss"; loading maps it back.
+    clf.save(tmp_path / "m.npz")
+    loaded = deepstep.load(tmp_path / "m.npz")
+    assert loaded.loss_function_ == "categorical_cross_entropy"
+    assert (loaded.out_activation_, loaded.n_outputs_) == ("softmax", 3)
+    assert loaded.best_loss_ == clf.best_loss_
+    np.testing.assert_array_equal(loaded.predict_log_proba(X), clf.predict_log_proba(X))
+
+
+def test_validation_losses_and_best_loss_with_early_stopping():
+    X, y = _three_classes(m=120)
+    clf = DNNClassifier(**_small(early_stopping=True, max_iter=40)).fit(X, y)
+    h = clf.history_.history
+    assert clf.validation_losses_ == h["val_loss"] and len(h["val_loss"]) == clf.n_iter_
+    assert clf.best_loss_ is None  # as scikit-learn: early stopping judges on validation data
+
+
+def test_pre_redesign_model_files_get_the_new_attributes():
+    from pathlib import Path
+    files = sorted((Path(__file__).parent / "data" / "pre_refactor").glob("*.npz"))
+    assert files
+    for path in files:
+        model = deepstep.load(path)
+        assert model.loss_function_ in ("binary_cross_entropy", "categorical_cross_entropy",
+                                        "squared_error")
+        assert model.out_activation_ in ("logistic", "softmax", "identity")
+        assert model.n_outputs_ == model.layer_sizes_[-1]
+
+
+# ------------------------------------------------------ 2. a cost that keeps rising
+
+
+def _blobs(seed=0, m=60):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((m, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _log_loss(clf, X, y):
+    p = np.clip(clf.predict_proba(X)[np.arange(len(y)), y], 1e-15, 1)
+    return float(-np.mean(np.log(p)))
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(batch_size=16, solver="adam")],
+                         ids=["full-batch-gd", "minibatch-adam"])
+def test_a_cost_far_above_its_start_stops_with_a_warning(kw):
+    X, y = _blobs()
+    clf = DNNClassifier(learning_rate=1e6, max_iter=200, random_state=0, **kw)
+    with pytest.warns(deepstep.training.DivergenceWarning,
+                      match=r"cost rose from .* Lower the learning rate \(now 1000000.0\)"):
+        clf.fit(X, y)
+    assert clf.n_iter_ < 20  # stopped early, not after 200 epochs at a saturated cost
+    first = clf.loss_curve_[0] if not kw else np.log(2)  # the first batch's cost is ~log 2
+    # The parameters kept are the starting ones, those of an unfitted twin.
+    assert _log_loss(clf, X, y) <= max(10 * first, first + 1)
+    twin = DNNClassifier(learning_rate=1e6, max_iter=1, random_state=0, **kw)
+    twin.set_params(learning_rate=1e-300).fit(X, y)  # one step that changes nothing
+    for k, v in twin.parameters_.items():
+        np.testing.assert_allclose(clf.parameters_[k], v, rtol=0, atol=1e-12)
+    assert np.all([np.all(np.isfinite(v)) for v in clf.parameters_.values()])
+
+
+def test_partial_fit_counts_rising_epochs_across_calls():
+    X, y = _blobs()
+    clf = DNNClassifier(learning_rate=1e6, random_state=0)
+    start = DNNClassifier(learning_rate=1e-300, random_state=0).partial_fit(X, y, [0, 1])
+    calls = 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        while not caught and calls < 12:
+            clf.partial_fit(X, y, classes=[0, 1])
+            calls += 1
+    assert caught and "cost rose" in str(caught[0].message)
+    assert 6 <= calls < 12  # J0, then at least 5 rising epochs, one per call
+    for k, v in start.parameters_.items():  # back to the first call's start
+        np.testing.assert_allclose(clf.parameters_[k], v, rtol=0, atol=1e-12)
+
+
+def test_rising_cost_raises_in_raise_mode_with_the_kept_parameters():
+    from deepstep.initializers import initialize_parameters_deep
+    from deepstep.losses import LOSSES
+    from deepstep.optimizers import GradientDescent
+    from deepstep.propagation import resolve_activations
+    from deepstep.training import TerminateOnRisingCost, Trainer
+
+    X, y = _blobs()
+    p = initialize_parameters_deep([4, 20, 7, 5, 1], np.random.RandomState(0), init="lecun")
+    start = {k: v.copy() for k, v in p.items()}
+    weights = [[p[f"W{l}"], p[f"b{l}"]] for l in range(1, 5)]
+    check = TerminateOnRisingCost("raise")
+    t = Trainer(weights, resolve_activations(["relu"] * 3 + ["sigmoid"], 4, "t"),
+                LOSSES["binary_cross_entropy"], GradientDescent(1e6), [check])
+    with pytest.raises(FloatingPointError, match=r"now 1000000.0"):
+        t.fit(X.T, y[None].astype(float), 100)
+    assert check.stopped_epoch is not None and t.diverged_at == check.stopped_epoch
+    kept = t.parameters
+    cost = LOSSES["binary_cross_entropy"].cost(
+        deepstep.steps.L_model_forward(X.T, kept)[0], y[None].astype(float))
+    assert cost <= check.bound
+    for k, v in start.items():  # back to where it started
+        np.testing.assert_array_equal(kept[k], v)
+
+
+def _no_divergence_warning(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", deepstep.training.DivergenceWarning)
+        return est.fit(X, y)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(solver="adam", learning_rate=0.01, batch_size=8, max_iter=60),
+    dict(solver="momentum", learning_rate=0.3, batch_size=4, max_iter=60),
+    dict(solver="gd", learning_rate=1.0, batch_size=2, max_iter=40),
+    dict(solver="adam", learning_rate=0.05, batch_size=16, max_iter=60, dropout=0.5),
+])
+def test_noisy_minibatch_training_never_triggers_it(kw):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((120, 5))
+    y = rng.integers(0, 3, 120)  # random labels: nothing to learn, a noisy cost
+    clf = _no_divergence_warning(DNNClassifier(hidden_layer_sizes=(16,), random_state=0, **kw),
+                                 X, y)
+    assert clf.n_iter_ == kw["max_iter"]
+    t = X @ rng.standard_normal(5) * 100 + rng.standard_normal(120) * 30  # large targets
+    reg = _no_divergence_warning(DNNRegressor(hidden_layer_sizes=(16,), random_state=0,
+                                              **(kw | dict(learning_rate=1e-5))), X, t)
+    assert reg.n_iter_ == kw["max_iter"]
+
+
+def test_a_warm_start_that_diverges_goes_back_to_the_fitted_weights():
+    X, y = _blobs()
+    clf = DNNClassifier(**_small(warm_start=True, max_iter=30)).fit(X, y)
+    fitted = {k: v.copy() for k, v in clf.parameters_.items()}
+    with pytest.warns(deepstep.training.DivergenceWarning, match="cost rose"):
+        clf.set_params(learning_rate=1e6).fit(X, y)
+    for k, v in fitted.items():
+        np.testing.assert_array_equal(clf.parameters_[k], v)
+
+
+def test_an_estimator_that_stopped_on_a_rising_cost_still_pickles():
+    import pickle
+    X, y = _blobs()
+    with pytest.warns(deepstep.training.DivergenceWarning):
+        clf = DNNClassifier(learning_rate=1e6, random_state=0).partial_fit(X, y, [0, 1])
+        for _ in range(11):
+            clf.partial_fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_the_course_model_on_the_cat_data_never_triggers_it(cat_dir):
+    from deepstep.datasets import load_catvnoncat
+    data = load_catvnoncat(cat_dir)
+    X = data.train_x.reshape(len(data.train_x), -1) / 255
+    clf = _no_divergence_warning(DNNClassifier(max_iter=300, random_state=1), X, data.train_y)
+    assert clf.n_iter_ == 300
+    warm = clf.set_params(warm_start=True, max_iter=10, solver="adam", learning_rate=1e-3,
+                          batch_size=32)
+    _no_divergence_warning(warm, X, data.train_y)  # from a cost near 0: the margin
+
+
+# ------------------------------------------------------ 5. stratified validation split
+
+
+def _split_of(clf, X, y):
+    """The encoded (train, validation) targets of early stopping's split."""
+    from deepstep.estimators import training_data
+    from deepstep.initializers import check_random_state
+    clf._multilabel = np.ndim(y) == 2
+    Y, _ = clf._encode_targets(np.asarray(y), np.float64)
+    _, Yt, _, (_, Yv) = training_data.validation_set(
+        clf, X, Y, None, check_random_state(clf.random_state), None, False)
+    return Yt, Yv
+
+
+def test_the_classifier_split_is_stratified_like_train_test_split():
+    from sklearn.model_selection import train_test_split
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 3))
+    y = np.r_[np.zeros(170, int), np.ones(20, int), np.full(10, 2)]
+    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=0)
+    Yt, Yv = _split_of(clf, X, y)
+    assert Yv.sum(axis=1).tolist() == [34, 4, 2] and Yt.sum(axis=1).tolist() == [136, 16, 8]
+    # The same split as scikit-learn's, drawn from the estimator's random state.
+    _, y_val = train_test_split(y, test_size=40, train_size=160, stratify=y,
+                                random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(Yv.argmax(0), y_val)
+    # A Generator as random_state works too, and is reproducible.
+    gen = DNNClassifier(early_stopping=True, validation_fraction=0.2,
+                        random_state=np.random.default_rng(5))
+    assert _split_of(gen, X, y)[1].sum(axis=1).tolist() == [34, 4, 2]
+
+
+def test_binary_split_is_stratified_and_the_fit_runs():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((100, 3))
+    y = (np.arange(100) < 10).astype(int)  # 10 % positives
+    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=3)
+    Yt, Yv = _split_of(clf, X, y)
+    assert Yv.sum() == 2 and Yt.sum() == 8
+    fitted = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+    assert len(fitted.validation_losses_) == fitted.n_iter_
+
+
+def test_multilabel_and_regressor_splits_are_not_stratified():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((40, 3))
+    Y = np.c_[np.arange(40) < 1, np.arange(40) % 2].astype(int)  # label 0: one positive
+    clf = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.25))
+    clf.fit(X, Y)  # no class-count error: multi-label is not stratified
+    assert len(clf.validation_losses_) == clf.n_iter_
+    reg = DNNRegressor(**_small(early_stopping=True)).fit(X, X[:, 0])
+    assert len(reg.validation_losses_) == reg.n_iter_
+
+
+@pytest.mark.parametrize("est", [DNNClassifier, DNNRegressor])
+def test_a_split_with_fewer_than_two_samples_on_a_side_says_what_works(est):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 3))
+    y = np.arange(20) % 2
+    with pytest.raises(ValueError, match=r"validation_fraction=0.05 of the 20 samples: 1 to "
+                       r"validate on and 19 to train on.*between 0.1 and 0.9 would work"):
+        est(**_small(early_stopping=True, validation_fraction=0.05)).fit(X, y)
+    with pytest.raises(ValueError, match=r"2 to validate on and 1 to train on"):
+        est(**_small(early_stopping=True, validation_fraction=0.5)).fit(X[:3], y[:3])
+
+
+def test_a_class_too_rare_to_stratify_is_named():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.r_[np.zeros(15, int), np.ones(14, int), 2]
+    with pytest.raises(ValueError, match=r"every class at least twice .* class index 2 of the "
+                       r"3 classes has 1 member\(s\) among the 30 samples"):
+        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
+
+
+def test_fewer_validation_samples_than_classes_says_what_works():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3))
+    y = np.arange(30) % 5
+    with pytest.raises(ValueError, match=r"holds out 3 of the 30 samples.*5 classes needs at "
+                       r"least 5 on each side: a validation_fraction between 0.167 and 0.833"):
+        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
+    DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+
+
+# ------------------------------------------------------------ 4. sparse X
+
+
+def _sparse_problem(seed=0, m=80, n=30, density=0.15):
+    import scipy.sparse as sp
+    rng = np.random.default_rng(seed)
+    Xs = sp.random(m, n, density=density, format="csr", random_state=seed) * 3
+    y = (np.asarray(Xs[:, :5].sum(axis=1)).ravel() > 0.6).astype(int) + (rng.random(m) > 0.7)
+    return Xs, y
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "csr_array"])
+@pytest.mark.parametrize("kw", [
+    dict(),                                                  # full batch, folded gd
+    dict(solver="adam", learning_rate=0.01),                 # full batch, any optimizer
+    dict(batch_size=16, solver="momentum"),                  # mini-batches
+    dict(batch_size=16, solver="adam", learning_rate=0.01, dropout=0.3, alpha=0.1),
+    dict(early_stopping=True, validation_fraction=0.25, class_weight="balanced"),
+], ids=["gd", "adam", "mb-momentum", "mb-adam-dropout-l2", "early-stopping"])
+def test_a_sparse_fit_equals_the_dense_fit(fmt, kw):
+    import scipy.sparse as sp
+    Xs, y = _sparse_problem()
+    Xs = sp.csr_array(Xs) if fmt == "csr_array" else Xs.asformat(fmt)
+    X = Xs.toarray()
+    params = dict(hidden_layer_sizes=(8, 4), learning_rate=0.3, max_iter=40, random_state=0)
+    sparse = DNNClassifier(**(params | kw)).fit(Xs, y)
+    dense = DNNClassifier(**(params | kw)).fit(X, y)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10, atol=1e-12)
+    for k, v in dense.parameters_.items():
+        np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    for model in (sparse, dense):  # either model predicts from either input
+        np.testing.assert_allclose(model.predict_proba(Xs), model.predict_proba(X),
+                                   rtol=1e-12, atol=1e-14)
+        np.testing.assert_array_equal(model.predict(Xs), model.predict(X))
+        assert model.score(Xs, y) == model.score(X, y)
+        np.testing.assert_allclose(model.predict_log_proba(Xs), model.predict_log_proba(X),
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_partial_fit_sample_weight_validation_data_and_the_regressor():
+    Xs, y = _sparse_problem(1)
+    X = Xs.toarray()
+    w = np.linspace(0.5, 2, len(y))
+    fits = []
+    for data in (Xs, X):
+        clf = DNNClassifier(hidden_layer_sizes=(6,), learning_rate=0.2, random_state=0,
+                            batch_size=10)
+        for _ in range(3):
+            clf.partial_fit(data, y, classes=[0, 1, 2], sample_weight=w)
+        reg = DNNRegressor(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=30,
+                           random_state=0).fit(data[:60], X[:60, 0] * 2 - X[:60, 1],
+                                               validation_data=(data[60:], X[60:, 0]))
+        fits.append((clf, reg))
+    (c1, r1), (c2, r2) = fits
+    for a, b in ((c1, c2), (r1, r2)):
+        for k, v in b.parameters_.items():
+            np.testing.assert_allclose(a.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r1.validation_losses_, r2.validation_losses_, rtol=1e-10)
+    np.testing.assert_allclose(r1.predict(Xs), r2.predict(X), rtol=1e-10, atol=1e-12)
+
+
+def test_sparse_input_is_never_densified_whole(monkeypatch):
+    import scipy.sparse as sp
+    Xs, y = _sparse_problem(2, m=300, n=50)
+    largest = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        largest.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    monkeypatch.setattr(sp.csc_matrix, "toarray", spy)
+    monkeypatch.setattr(deepstep.estimators.prediction, "PREDICT_BLOCK_BYTES", 50 * 8 * 64)
+    full = DNNClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(Xs, y)
+    assert largest == []  # full batch: the first layer multiplies the sparse X itself
+    DNNClassifier(hidden_layer_sizes=(5,), max_iter=2, batch_size=32, random_state=0).fit(Xs, y)
+    assert largest and max(largest) == 32  # one mini-batch at a time
+    largest.clear()
+    full.predict_proba(Xs)
+    assert largest and max(largest) == 64  # one block of rows at a time
+
+
+def test_sparse_tags_and_a_sparse_gpu_fit_is_refused(monkeypatch):
+    assert DNNClassifier().__sklearn_tags__().input_tags.sparse
+    assert DNNRegressor().__sklearn_tags__().input_tags.sparse
+    Xs, y = _sparse_problem()
+    import array_api_strict
+    monkeypatch.setattr(deepstep.estimators, "device_namespace", lambda device: array_api_strict)
+    with pytest.raises(ValueError, match=r"device='gpu' needs dense X"):
+        DNNClassifier(device="gpu", max_iter=2).fit(Xs, y)
+
+
+def test_wide_sparse_data_equals_the_dense_gram_path():
+    # n_x > m: the dense fit takes the Gram-matrix path, the sparse one the plain
+    # loop with a sparse first layer; the same arithmetic reordered.
+    Xs, y = _sparse_problem(3, m=40, n=400, density=0.05)
+    params = dict(hidden_layer_sizes=(6,), learning_rate=0.5, max_iter=200, random_state=0)
+    sparse = DNNClassifier(**params).fit(Xs, y)
+    dense = DNNClassifier(**params).fit(Xs.toarray(), y)
+    np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10)
+    for k, v in dense.parameters_.items():
+        np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
+    assert sparse.predict_proba(Xs).dtype == np.float64
+    f32 = DNNClassifier(**params).fit(Xs.astype(np.float32), y)
+    assert f32.parameters_["W1"].dtype == np.float32
+    assert f32.predict_proba(Xs).dtype == np.float32
