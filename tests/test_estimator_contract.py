@@ -482,3 +482,21 @@ def test_wide_sparse_data_equals_the_dense_gram_path():
     f32 = DNNClassifier(**params).fit(Xs.astype(np.float32), y)
     assert f32.parameters_["W1"].dtype == np.float32
     assert f32.predict_proba(Xs).dtype == np.float32
+
+
+
+def test_loss_is_the_final_training_loss_and_scores_are_scores():
+    X, y = _three_classes(m=120)
+    clf = DNNClassifier(**_small(early_stopping=True, max_iter=30)).fit(X, y)
+    assert isinstance(clf.loss_, float) and clf.loss_ == clf.loss_curve_[-1]
+    h = clf.history_.history
+    assert clf.validation_scores_ == h["val_accuracy"] != clf.validation_losses_
+    assert all(0 <= s <= 1 for s in clf.validation_scores_)
+    rng = np.random.default_rng(0)
+    Xr = rng.standard_normal((80, 3))
+    t = Xr @ [1.0, -2.0, 0.5]
+    reg = DNNRegressor(**_small(learning_rate=0.05, max_iter=200)).fit(
+        Xr[:60], t[:60], validation_data=(Xr[60:], t[60:]))
+    np.testing.assert_allclose(reg.validation_scores_[-1], reg.score(Xr[60:], t[60:]),
+                               rtol=1e-10)
+    assert reg.loss_ == reg.loss_curve_[-1]

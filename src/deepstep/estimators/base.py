@@ -60,7 +60,7 @@ def _without_floating_point_warnings(method: F) -> F:
 class _BaseDNN(BaseEstimator):
     """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
 
-    The output layer and the loss follow from ``y`` (see ``loss_``): two
+    The output layer and the loss follow from ``y`` (see ``loss_function_``): two
     classes give one sigmoid unit and the binary cross-entropy (the course's
     network); more classes give a softmax layer and the categorical
     cross-entropy; a 2-D indicator matrix (multi-label) gives one sigmoid per
@@ -129,12 +129,13 @@ class _BaseDNN(BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels; for two classes ``classes_[1]`` is the positive class.
-    loss_, loss_function_ : str
+    loss_ : float
+        The final training loss (``loss_curve_[-1]``), as scikit-learn's.
+    loss_function_ : str
         The loss trained on, by name: ``"binary_cross_entropy"`` or
         ``"categorical_cross_entropy"`` (``"squared_error"`` for the regressor).
     best_loss_ : float or None
-        The lowest training loss of ``loss_curve_``; None with early
-        stopping (as in scikit-learn).
+        The lowest of ``loss_curve_``; None with early stopping (as sklearn).
     n_outputs_ : int
         Output units: 1 for two classes, else one per class or label (one
         per target for the regressor).
@@ -142,10 +143,11 @@ class _BaseDNN(BaseEstimator):
         The output activation, by scikit-learn's name (``activations_[-1]``
         holds deepstep's: ``"sigmoid"``, ``"softmax"``, ``"identity"``).
     validation_losses_ : list of float
-        The validation loss after every epoch, when there is validation data
-        (``validation_data`` or early stopping's split); else empty.
+        The validation loss after every epoch (``validation_data`` or early
+        stopping's split), when there is validation data.
     validation_scores_ : list of float
-        For now the same values as ``validation_losses_``.
+        The validation score after every epoch (what ``score`` returns:
+        accuracy, R^2 for the regressor), when there is validation data.
     n_features_in_ : int
         Number of features seen in ``fit``.
     parameters_ : dict
@@ -316,6 +318,8 @@ class _BaseDNN(BaseEstimator):
         _record(self, trainer)
         return self
 
+    _SCORE = "accuracy"  # the logged metric that equals score: validation_scores_
+
     def _metrics(self) -> dict[str, Any] | None:
         return None
 
@@ -323,9 +327,6 @@ class _BaseDNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # CSR/CSC X, never densified whole
         return tags
-
-    def _check_labels(self, y: Any, continuing: bool) -> None:
-        """Refuse targets a continued model cannot train on (the classifier's labels)."""
 
     # -------------------------------------------------------------- outputs
 
@@ -411,7 +412,6 @@ def _start_record(model: _BaseDNN, net: network.Network, loss_name: str, early: 
     """A new network's fitted attributes, before its first epoch."""
     model.layer_sizes_ = net.layer_sizes
     model.activations_ = net.activations
-    model.loss_ = loss_name
     model.loss_function_ = loss_name
     model.out_activation_ = OUT_ACTIVATIONS[net.activations[-1]]
     model.n_outputs_ = net.layer_sizes[-1]
@@ -431,7 +431,8 @@ def _record(model: _BaseDNN, trainer: Trainer) -> None:
     history = trainer.history.history
     model.loss_curve_ = list(history.get("loss", []))
     model.validation_losses_ = list(history.get("val_loss", []))
-    model.validation_scores_ = list(model.validation_losses_)
+    model.validation_scores_ = list(history.get(f"val_{model._SCORE}", []))
+    model.loss_ = float(model.loss_curve_[-1]) if model.loss_curve_ else None
     # scikit-learn's best_loss_: the lowest training loss, None under early
     # stopping (where the validation data decide what is best).
     model.best_loss_ = (None if model._early_stopping_used or not model.loss_curve_

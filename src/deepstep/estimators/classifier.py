@@ -107,8 +107,9 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                 f"{_show(fitted)}, got {_show(labels)}; set warm_start=False to start afresh")
 
     def _metrics(self) -> dict[str, Any]:
-        if getattr(self, "_multilabel", False):
-            return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
+        if getattr(self, "_multilabel", False):  # subset accuracy, as score
+            return {"accuracy": lambda AL, Y: float(np.mean(np.all((AL > 0.5) == (Y > 0.5),
+                                                                   axis=0)))}
         if self.layer_sizes_[-1] == 1:
             return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
         return {"accuracy": lambda AL, Y: float(np.mean(AL.argmax(0) == Y.argmax(0)))}
