@@ -482,3 +482,82 @@ def test_wide_sparse_data_equals_the_dense_gram_path():
     f32 = DNNClassifier(**params).fit(Xs.astype(np.float32), y)
     assert f32.parameters_["W1"].dtype == np.float32
     assert f32.predict_proba(Xs).dtype == np.float32
+
+
+
+def test_loss_is_the_final_training_loss_and_scores_are_scores():
+    X, y = _three_classes(m=120)
+    clf = DNNClassifier(**_small(early_stopping=True, max_iter=30)).fit(X, y)
+    assert isinstance(clf.loss_, float) and clf.loss_ == clf.loss_curve_[-1]
+    h = clf.history_.history
+    assert clf.validation_scores_ == h["val_accuracy"] != clf.validation_losses_
+    assert all(0 <= s <= 1 for s in clf.validation_scores_)
+    rng = np.random.default_rng(0)
+    Xr = rng.standard_normal((80, 3))
+    t = Xr @ [1.0, -2.0, 0.5]
+    reg = DNNRegressor(**_small(learning_rate=0.05, max_iter=200)).fit(
+        Xr[:60], t[:60], validation_data=(Xr[60:], t[60:]))
+    np.testing.assert_allclose(reg.validation_scores_[-1], reg.score(Xr[60:], t[60:]),
+                               rtol=1e-10)
+    assert reg.loss_ == reg.loss_curve_[-1]
+
+
+# ------------------------------------------- tol, n_iter_no_change, ConvergenceWarning
+
+def test_tol_stops_on_the_training_loss_as_scikit_learn_counts():
+    # The oracle is the rule written out on the recorded loss curve: the fit
+    # ends at the first epoch where more than n_iter_no_change epochs in a row
+    # did not beat the best loss by more than tol.
+    X, y = _blobs(m=120)
+    clf = DNNClassifier(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.05,
+                        batch_size=16, max_iter=500, tol=1e-3, n_iter_no_change=4,
+                        random_state=0).fit(X, y)
+    curve = clf.loss_curve_
+    assert clf.n_iter_ == len(curve) < 500
+    best, wait, stop = np.inf, 0, None
+    for i, value in enumerate(curve):
+        wait = wait + 1 if value > best - 1e-3 else 0
+        best = min(best, value)
+        if wait > 4:
+            stop = i
+            break
+    assert stop == len(curve) - 1
+
+
+def test_a_fit_that_runs_out_of_epochs_warns_of_convergence():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = _blobs()
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=5 epochs ran out.*tol=0.0001"):
+        DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4, random_state=0).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="early stopping"):
+        DNNClassifier(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, tol=1e-4,
+                      random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)  # tol=None
+        clf = DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4, random_state=0)
+        clf.partial_fit(X, y, classes=np.unique(y))  # one epoch on purpose: no warning
+
+
+def test_batch_size_auto_is_min_200_n_samples():
+    X, y = _blobs(m=60)
+    auto = DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size="auto",
+                         max_iter=3, random_state=0).fit(X, y)
+    full = DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size=60, max_iter=3,
+                         random_state=0).fit(X, y)
+    np.testing.assert_array_equal(auto.parameters_["W1"], full.parameters_["W1"])
+    rng = np.random.default_rng(0)
+    Xl, yl = rng.standard_normal((450, 3)), rng.integers(0, 2, 450)
+    counts = []
+
+    class Count(deepstep.training.Callback):
+        def on_batch_end(self, batch, logs=None):
+            counts.append(batch)
+
+    DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size="auto", max_iter=1,
+                  callbacks=[Count()], random_state=0).fit(Xl, yl)
+    assert len(counts) == 3  # ceil(450 / 200)
+    with pytest.raises(ValueError,
+                       match="batch_size must be an integer > 0, 'auto' or None, got 'full'"):
+        DNNClassifier(batch_size="full").fit(X, y)

@@ -180,7 +180,8 @@ def test_minibatch_adam_with_early_stopping_and_history():
     h = clf.history_.history
     assert clf.n_iter_ < 500 and len(h["loss"]) == clf.n_iter_
     assert set(h) == {"loss", "val_loss", "accuracy", "val_accuracy"}
-    assert clf.validation_scores_ == h["val_loss"]
+    assert clf.validation_losses_ == h["val_loss"]
+    assert clf.validation_scores_ == h["val_accuracy"]
     assert clf.score(X, y) > 0.9
 
 

@@ -50,7 +50,7 @@ def test_multiclass_and_multilabel_and_multioutput():
     Xs = StandardScaler().fit_transform(X)
     clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
                         random_state=0).fit(Xs, y)
-    assert clf.loss_ == "categorical_cross_entropy" and clf.activations_[-1] == "softmax"
+    assert clf.loss_function_ == "categorical_cross_entropy" and clf.activations_[-1] == "softmax"
     proba = clf.predict_proba(Xs)
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
@@ -58,7 +58,7 @@ def test_multiclass_and_multilabel_and_multioutput():
     Y = np.c_[Xs[:, 0] > 0, Xs[:, 1] > 0].astype(int)
     ml = DNNClassifier(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
                        random_state=0).fit(Xs, Y)
-    assert ml.loss_ == "binary_cross_entropy" and ml.predict(Xs).shape == (90, 2)
+    assert ml.loss_function_ == "binary_cross_entropy" and ml.predict(Xs).shape == (90, 2)
     assert (ml.predict(Xs) == Y).mean() > 0.9
     reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate=0.05, max_iter=300,
                        random_state=0).fit(Xs, np.c_[Xs[:, 0], -Xs[:, 1]])

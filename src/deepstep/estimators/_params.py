@@ -76,6 +76,7 @@ class Real(Constraint):
     allow_zero: bool = False
     below: float | None = None
     optional: bool = False
+    missing: Any = _REQUIRED
 
     def check(self, value: Any, name: str, func: str, checked: Mapping[str, Any]) -> Any:
         if self.optional and value is None:
@@ -93,6 +94,7 @@ class Integer(Constraint):
     """An integer > 0, returned as ``int``; None is accepted when ``optional``."""
 
     optional: bool = False
+    missing: Any = _REQUIRED
 
     def check(self, value: Any, name: str, func: str, checked: Mapping[str, Any]) -> Any:
         if self.optional and value is None:
@@ -157,6 +159,20 @@ class Activations(Constraint):
         return value
 
 
+class BatchSize(Constraint):
+    """None (full batch), ``"auto"`` (scikit-learn's ``min(200, n_samples)``) or an int > 0."""
+
+    missing: Any = None
+
+    def check(self, value: Any, name: str, func: str, checked: Mapping[str, Any]) -> Any:
+        if value is None or (isinstance(value, str) and value == "auto"):
+            return value
+        if isinstance(value, str):
+            raise ValueError(f"{func}: {name} must be an integer > 0, 'auto' or None, "
+                             f"got {value!r}")
+        return check_positive_int(value, name, func=func)
+
+
 _SOLVERS = ("gd", "momentum", "nesterov", "adam")
 
 #: Parameter name -> constraint, in the order ``fit`` checks them.
@@ -174,12 +190,14 @@ PARAMETERS: dict[str, Constraint] = {
     "alpha": Real(allow_zero=True),
     "clip_norm": Real(optional=True),
     "solver": Options(_SOLVERS, "'gd', 'momentum', 'nesterov' or 'adam'"),
-    "batch_size": Integer(optional=True),
+    "batch_size": BatchSize(),
     "patience": Integer(),
     "dropout": Real(allow_zero=True, below=1.0),
     "min_delta": Real(allow_zero=True),
     "validation_fraction": Real(below=1.0),
     "max_iter": Integer(),
+    "tol": Real(allow_zero=True, optional=True, missing=None),
+    "n_iter_no_change": Integer(missing=10),
 }
 
 #: The classifier's ``loss``. Checked where the targets are encoded, not with

@@ -16,7 +16,6 @@ blocked prediction (:mod:`.prediction`), model files (:mod:`.persistence`).
 
 from __future__ import annotations
 
-import copy
 import functools
 import os
 from collections.abc import Callable, Sequence
@@ -27,13 +26,11 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._backend import to_numpy
-from ..initializers import check_random_state, initialize_parameters_deep
-from ..losses import LOSSES
-from ..training import Callback, TerminateOnRisingCost, Trainer
-from . import network, placement, prediction, training_data
+from ..initializers import check_random_state
+from ..training import Callback
+from . import fitting, placement, prediction, training_data
 from ._params import validate_params
-from .persistence import OUT_ACTIVATIONS, save_model
+from .persistence import save_model
 from .summary import format_summary
 
 __all__ = ["_BaseDNN"]
@@ -60,7 +57,7 @@ def _without_floating_point_warnings(method: F) -> F:
 class _BaseDNN(BaseEstimator):
     """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
 
-    The output layer and the loss follow from ``y`` (see ``loss_``): two
+    The output layer and the loss follow from ``y`` (see ``loss_function_``): two
     classes give one sigmoid unit and the binary cross-entropy (the course's
     network); more classes give a softmax layer and the categorical
     cross-entropy; a 2-D indicator matrix (multi-label) gives one sigmoid per
@@ -96,8 +93,9 @@ class _BaseDNN(BaseEstimator):
         Inverted dropout rate of the hidden layers while training (its masks
         come from their own generator, seeded from ``random_state``); off
         when predicting.
-    batch_size : int or None, default=None
-        Examples per update; None is full-batch gradient descent (the course's).
+    batch_size : int, "auto" or None, default=None
+        Examples per update; None is full-batch gradient descent (the
+        course's), "auto" is scikit-learn's ``min(200, n_samples)``.
     shuffle : bool, default=True
         Reshuffle the examples before each epoch of mini-batches.
     early_stopping : bool, default=False
@@ -119,6 +117,15 @@ class _BaseDNN(BaseEstimator):
         ``True`` or 1 shows a progress bar; 2 prints the cost every 100 iterations.
     callbacks : sequence of Callback, optional
         Extra callbacks run during ``fit``.
+    tol : float or None, default=None
+        scikit-learn's stopping rule on the training loss (without early
+        stopping): more than ``n_iter_no_change`` epochs in a row that do not
+        lower the best loss by more than ``tol`` end the fit. When ``max_iter``
+        runs out first (or early stopping has not fired), ``fit`` warns with a
+        ``sklearn.exceptions.ConvergenceWarning``. None: no tolerance, exactly
+        ``max_iter`` epochs, no warning.
+    n_iter_no_change : int, default=10
+        Epochs without a ``tol`` improvement tolerated (see ``tol``).
     device : {"cpu", "gpu"}, default="cpu"
         Where training and prediction run: NumPy on the CPU, or CuPy on a CUDA
         GPU (``pip install 'deepstep[gpu]'``). The fitted ``parameters_`` are
@@ -129,12 +136,13 @@ class _BaseDNN(BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         The labels; for two classes ``classes_[1]`` is the positive class.
-    loss_, loss_function_ : str
+    loss_ : float
+        The final training loss (``loss_curve_[-1]``), as scikit-learn's.
+    loss_function_ : str
         The loss trained on, by name: ``"binary_cross_entropy"`` or
         ``"categorical_cross_entropy"`` (``"squared_error"`` for the regressor).
     best_loss_ : float or None
-        The lowest training loss of ``loss_curve_``; None with early
-        stopping (as in scikit-learn).
+        The lowest of ``loss_curve_``; None with early stopping (as sklearn).
     n_outputs_ : int
         Output units: 1 for two classes, else one per class or label (one
         per target for the regressor).
@@ -142,10 +150,11 @@ class _BaseDNN(BaseEstimator):
         The output activation, by scikit-learn's name (``activations_[-1]``
         holds deepstep's: ``"sigmoid"``, ``"softmax"``, ``"identity"``).
     validation_losses_ : list of float
-        The validation loss after every epoch, when there is validation data
-        (``validation_data`` or early stopping's split); else empty.
+        The validation loss after every epoch (``validation_data`` or early
+        stopping's split), when there is validation data.
     validation_scores_ : list of float
-        For now the same values as ``validation_losses_``.
+        The validation score after every epoch (what ``score`` returns:
+        accuracy, R^2 for the regressor), when there is validation data.
     n_features_in_ : int
         Number of features seen in ``fit``.
     parameters_ : dict
@@ -185,7 +194,7 @@ class _BaseDNN(BaseEstimator):
         clip_norm: float | None = None,
         dropout: float = 0.0,
         learning_rate_schedule: str = "constant",
-        batch_size: int | None = None,
+        batch_size: int | str | None = None,
         shuffle: bool = True,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -197,6 +206,8 @@ class _BaseDNN(BaseEstimator):
         verbose: bool | int = False,
         callbacks: Sequence[Callback] | None = None,
         device: str = "cpu",
+        tol: float | None = None,
+        n_iter_no_change: int = 10,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -220,6 +231,8 @@ class _BaseDNN(BaseEstimator):
         self.verbose = verbose
         self.callbacks = callbacks
         self.device = device
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
 
     # ------------------------------------------------------------------ fit
 
@@ -277,44 +290,10 @@ class _BaseDNN(BaseEstimator):
         rng = check_random_state(self.random_state)
         X, Y, weights_m, validation = training_data.validation_set(
             self, X, Y, weights_m, rng, validation_data, partial)
-        return self._train(X.T, Y, loss_name, rng, weights_m, validation, partial, continuing,
-                           checked)
+        return fitting.train(self, X.T, Y, loss_name, rng, weights_m, validation, partial,
+                             continuing, checked)
 
-    def _train(self, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Array | None,
-               validation: Any, partial: bool, continuing: bool,
-               checked: dict[str, Any]) -> _BaseDNN:
-        """Build (or continue) the trainer and run it; X is (n_x, m) or a RowSource."""
-        loss = LOSSES[loss_name]
-        dtype = Y.dtype  # NumPy's, before Y may move to a device
-        xp = placement.namespace(self.device)
-        X, Y, weights_m, validation = placement.to_device(
-            xp, X, Y, weights_m, validation, type(self).__name__, self.device)
-        if continuing:
-            trainer, rising = self._trainer, self._rising_cost
-            epochs, callbacks = 1, []
-        else:
-            epochs = 1 if partial else checked["max_iter"]
-            dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
-            early = bool(self.early_stopping and validation is not None and not partial)
-            start = _StartingParameters(self, dims, dtype, rng)
-            net = network.new_trainer(self, dims, dtype, loss, rng, checked["learning_rate"],
-                                      epochs, early, xp)
-            trainer, callbacks = net.trainer, net.callbacks
-            start.settle(self, trainer)
-            # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
-            rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
-            _start_record(self, net, loss_name, early)
-        if placement.is_sparse(X):
-            trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
-        trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
-        trainer.fit(X, Y, epochs, batch_size=self.batch_size, shuffle=self.shuffle, rng=rng,
-                    sample_weight=weights_m, validation_data=validation,
-                    metrics=self._metrics() if validation is not None else None)
-        self._trainer, self._rising_cost = trainer, rising
-        if not partial:  # only partial_fit's later calls may still need the start
-            rising.initial = None
-        _record(self, trainer)
-        return self
+    _SCORE = "accuracy"  # the logged metric that equals score: validation_scores_
 
     def _metrics(self) -> dict[str, Any] | None:
         return None
@@ -323,9 +302,6 @@ class _BaseDNN(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True  # CSR/CSC X, never densified whole
         return tags
-
-    def _check_labels(self, y: Any, continuing: bool) -> None:
-        """Refuse targets a continued model cannot train on (the classifier's labels)."""
 
     # -------------------------------------------------------------- outputs
 
@@ -373,67 +349,4 @@ def _fit_out_of_core(model: _BaseDNN, X: Any, y: Any, sample_weight: Any, valida
     Y, loss_name = model._encode_targets(y, dtype, None)
     source = placement.training_source(X, Y, dtype, model.batch_size)
     rng = check_random_state(model.random_state)
-    return model._train(source, Y, loss_name, rng, None, None, False, False, checked)
-
-
-class _StartingParameters:
-    """The parameters a fit starts from, rebuilt on demand instead of copied.
-
-    :class:`TerminateOnRisingCost` goes back to them when the cost rises far;
-    holding a copy for the whole fit would cost as much memory as the
-    parameters. A warm start began from the fitted ``parameters_``, which
-    the estimator keeps unchanged until the fit ends; a fresh network's
-    initial weights are drawn again from a copy of the generator as it was
-    before ``network.new_trainer`` drew them (a few kB of state).
-    """
-
-    def __init__(self, model: _BaseDNN, dims: list[int], dtype: Any, rng: Any) -> None:
-        self.dims, self.dtype, self.init = list(dims), dtype, model.init
-        self.rng = copy.deepcopy(rng)
-        self.warm: dict[str, Array] | None = None
-
-    def settle(self, model: _BaseDNN, trainer: Trainer) -> None:
-        """Note whether the new trainer started from the fitted weights (a warm start)."""
-        old = getattr(model, "parameters_", None)
-        W1 = trainer.weights[0][0]
-        if (model.warm_start and old is not None and old["W1"].shape == W1.shape
-                and np.array_equal(old["W1"], to_numpy(W1))):
-            self.warm, self.rng = old, None
-
-    def __call__(self) -> dict[str, Array]:
-        if self.warm is not None:
-            return self.warm
-        return initialize_parameters_deep(self.dims, copy.deepcopy(self.rng), init=self.init,
-                                          dtype=self.dtype)
-
-
-def _start_record(model: _BaseDNN, net: network.Network, loss_name: str, early: bool) -> None:
-    """A new network's fitted attributes, before its first epoch."""
-    model.layer_sizes_ = net.layer_sizes
-    model.activations_ = net.activations
-    model.loss_ = loss_name
-    model.loss_function_ = loss_name
-    model.out_activation_ = OUT_ACTIVATIONS[net.activations[-1]]
-    model.n_outputs_ = net.layer_sizes[-1]
-    model._early_stopping_used = early
-    model.loss_curve_ = []
-    model.validation_scores_ = []
-    model.validation_losses_ = []
-    model.n_iter_ = 0
-    model.history_ = net.trainer.history
-
-
-def _record(model: _BaseDNN, trainer: Trainer) -> None:
-    """The fitted attributes after a run of the trainer (a fit, or one more partial_fit)."""
-    # On the host, whatever the device: saving, loading and predicting on a
-    # CPU need nothing else (a copy from a GPU, the arrays themselves on NumPy).
-    model.parameters_ = {k: to_numpy(v) for k, v in trainer.parameters.items()}
-    history = trainer.history.history
-    model.loss_curve_ = list(history.get("loss", []))
-    model.validation_losses_ = list(history.get("val_loss", []))
-    model.validation_scores_ = list(model.validation_losses_)
-    # scikit-learn's best_loss_: the lowest training loss, None under early
-    # stopping (where the validation data decide what is best).
-    model.best_loss_ = (None if model._early_stopping_used or not model.loss_curve_
-                        else float(min(model.loss_curve_)))
-    model.n_iter_ = trainer.epoch
+    return fitting.train(model, source, Y, loss_name, rng, None, None, False, False, checked)

@@ -39,19 +39,19 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                  learning_rate: float = 0.0075, max_iter: int = 2500, alpha: float = 0.0,
                  clip_norm: float | None = None, dropout: float = 0.0,
                  learning_rate_schedule: str = "constant",
-                 batch_size: int | None = None,
+                 batch_size: int | str | None = None,
                  shuffle: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
                  restore_best_weights: bool = True, warm_start: bool = False,
                  class_weight: Any = None, loss: str = "auto", random_state: Any = None,
                  verbose: bool | int = False,
-                 callbacks: Sequence[Callback] | None = None, device: str = "cpu") -> None:
+                 callbacks: Sequence[Callback] | None = None, device: str = "cpu",
+                 tol: float | None = None, n_iter_no_change: int = 10) -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
                          alpha, clip_norm, dropout, learning_rate_schedule, batch_size,
-                         shuffle,
-                         early_stopping,
-                         validation_fraction, patience, min_delta, restore_best_weights,
-                         warm_start, random_state, verbose, callbacks, device)
+                         shuffle, early_stopping, validation_fraction, patience, min_delta,
+                         restore_best_weights, warm_start, random_state, verbose, callbacks,
+                         device, tol, n_iter_no_change)
         self.class_weight = class_weight
         self.loss = loss
 
@@ -107,8 +107,9 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                 f"{_show(fitted)}, got {_show(labels)}; set warm_start=False to start afresh")
 
     def _metrics(self) -> dict[str, Any]:
-        if getattr(self, "_multilabel", False):
-            return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
+        if getattr(self, "_multilabel", False):  # subset accuracy, as score
+            return {"accuracy": lambda AL, Y: float(np.mean(np.all((AL > 0.5) == (Y > 0.5),
+                                                                   axis=0)))}
         if self.layer_sizes_[-1] == 1:
             return {"accuracy": lambda AL, Y: float(np.mean((AL > 0.5) == (Y > 0.5)))}
         return {"accuracy": lambda AL, Y: float(np.mean(AL.argmax(0) == Y.argmax(0)))}

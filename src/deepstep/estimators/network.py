@@ -25,6 +25,7 @@ from ..training import (
     ReduceLROnPlateau,
     Trainer,
 )
+from ..training.callbacks.stopping import NoImprovementStopping
 
 __all__ = ["Network", "make_callbacks", "make_optimizer", "new_trainer"]
 
@@ -40,6 +41,9 @@ class Network(NamedTuple):
     layer_sizes: list[int]
     #: The activation of each layer, the output's last.
     activations: list[str]
+    #: The estimator's own stopping rule (tolerance, or early stopping), if any:
+    #: a fit that runs out of epochs before it fires has not converged.
+    stopping: Callback | None = None
 
 
 def make_optimizer(solver: str, learning_rate: float, clip_norm: float | None,
@@ -127,9 +131,17 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
     weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
                for l in range(1, len(dims))]
     callbacks = make_callbacks(estimator, epochs)
+    stopping: Callback | None = None
+    tol = getattr(estimator, "tol", None)  # None in estimators pickled before tol existed
     if early_stopping:
-        callbacks.append(EarlyStopping("val_loss", estimator.patience, estimator.min_delta,
-                                       estimator.restore_best_weights))
+        stopping = EarlyStopping("val_loss", estimator.patience, estimator.min_delta,
+                                 estimator.restore_best_weights)
+    elif tol is not None:
+        # scikit-learn's rule on the training loss: more than n_iter_no_change
+        # epochs without an improvement of tol end the fit.
+        stopping = NoImprovementStopping("loss", tol, getattr(estimator, "n_iter_no_change", 10))
+    if stopping is not None:
+        callbacks.append(stopping)
     dropout_rng = None
     if estimator.dropout:
         # Dropout masks get their own generator, seeded from random_state
@@ -139,4 +151,4 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
     optimizer = make_optimizer(estimator.solver, learning_rate, estimator.clip_norm, name)
     trainer = Trainer(weights, acts, loss, optimizer, callbacks,
                       alpha=estimator.alpha, dropout=estimator.dropout, dropout_rng=dropout_rng)
-    return Network(trainer, callbacks, dims, activations)
+    return Network(trainer, callbacks, dims, activations, stopping)

@@ -208,7 +208,8 @@ def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: st
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{name}: 'metadata' must be an object")
     model.metadata_ = dict(metadata)
-    model.loss_ = model.loss_function_ = config.get("loss")
+    model.loss_function_ = config.get("loss")
+    model.loss_ = model.loss_curve_[-1] if model.loss_curve_ else None
     model.out_activation_ = OUT_ACTIVATIONS[model.activations_[-1]]
     model.best_loss_ = min(model.loss_curve_) if model.loss_curve_ else None
     model._multilabel = bool(config.get("multilabel", False))

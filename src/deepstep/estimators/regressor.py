@@ -36,6 +36,14 @@ class DNNRegressor(RegressorMixin, _BaseDNN):
         tags.target_tags.multi_output = True  # y of shape (n_samples, n_outputs) is native
         return tags
 
+    _SCORE = "r2"
+
+    def _metrics(self) -> dict[str, Any]:
+        return {"r2": _r2}
+
+    def _check_labels(self, y: Any, continuing: bool) -> None:
+        """No labels to check: any real targets continue a regressor."""
+
     def partial_fit(self, X: ArrayLike, y: ArrayLike,
                     sample_weight: ArrayLike | None = None) -> DNNRegressor:
         """One more epoch of training on (X, y), keeping the weights and optimiser state.
@@ -76,3 +84,16 @@ class DNNRegressor(RegressorMixin, _BaseDNN):
         """
         out = self._output(X)
         return out[:, 0] if getattr(self, "_single_output", out.shape[1] == 1) else out
+
+
+def _r2(AL: Array, Y: Array) -> float:
+    """R^2 of outputs AL against targets Y, both (n_outputs, m), averaged over outputs.
+
+    What ``score`` (scikit-learn's ``r2_score``, uniform average) returns; a
+    constant target scores 1 when predicted exactly, else 0, as there.
+    """
+    residual = ((Y - AL) ** 2).sum(axis=1)
+    total = ((Y - Y.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    safe = np.where(total > 0, total, 1)
+    scores = np.where(total > 0, 1 - residual / safe, np.where(residual == 0, 1.0, 0.0))
+    return float(np.mean(scores))

@@ -13,7 +13,7 @@ def format_summary(model: Any) -> str:
     Parameters
     ----------
     model : DNNClassifier or DNNRegressor
-        Fitted: ``layer_sizes_``, ``activations_``, ``parameters_`` and ``loss_``.
+        Fitted: ``layer_sizes_``, ``activations_``, ``parameters_`` and ``loss_function_``.
 
     Returns
     -------
@@ -31,8 +31,8 @@ def format_summary(model: Any) -> str:
                      str(b.shape), f"{W.size + b.size:,}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     line = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    out = [f"{type(model).__name__}: loss {model.loss_}, dtype {model.parameters_['W1'].dtype}",
-           line]
+    out = [f"{type(model).__name__}: loss {model.loss_function_}, "
+           f"dtype {model.parameters_['W1'].dtype}", line]
     for i, r in enumerate(rows):
         # Names left-aligned, shapes and counts right-aligned.
         out.append("  ".join(c.ljust(w) if j < 3 else c.rjust(w)
