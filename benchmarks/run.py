@@ -130,8 +130,8 @@ def case_a(dtype, iterations: int, rounds: int) -> dict:
                         learning_rate_init=0.0075, momentum=0.0, batch_size=m,
                         max_iter=iterations, alpha=0.0, tol=0.0,
                         n_iter_no_change=iterations + 1, shuffle=False, random_state=1)
-    clf = DNNClassifier(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=iterations,
-                        learning_rate=0.0075, random_state=1)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=iterations,
+                                    learning_rate=0.0075, random_state=1)
     contenders = {
         "deepstep L_layer_model": lambda: L_layer_model(XT, Y, CAT_DIMS,
                                                         num_iterations=iterations),
@@ -205,7 +205,8 @@ def case_a(dtype, iterations: int, rounds: int) -> dict:
     memory = {}
     for order in ("C", "F"):
         Xo = np.asarray(X, order=order)
-        est = DNNClassifier(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=20, random_state=1)
+        est = DNNClassifier.from_course(hidden_layer_sizes=CAT_DIMS[1:-1], max_iter=20,
+                                        random_state=1)
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
         est.fit(Xo, y)
@@ -253,8 +254,9 @@ def case_b(dtype, m: int, rounds: int) -> dict:
     batch, lr = 128, 0.01
     from sklearn.neural_network import MLPClassifier
 
-    clf = DNNClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="gd", learning_rate=lr,
-                        batch_size=batch, max_iter=1, random_state=0)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="gd",
+                                    learning_rate=lr, batch_size=batch, max_iter=1,
+                                    random_state=0)
     mlp = MLPClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="sgd", momentum=0.0,
                         learning_rate_init=lr, batch_size=batch, max_iter=1, alpha=0.0,
                         shuffle=True, random_state=0)
@@ -296,8 +298,9 @@ def case_c(dtype, rows: int, rounds: int) -> dict:
     X, _ = mnist_like(dtype, rows, seed=2)
     from sklearn.neural_network import MLPClassifier
 
-    clf = DNNClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="adam",
-                        learning_rate=1e-3, max_iter=5, random_state=0).fit(X_train, y_train)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=MNIST_DIMS[1:-1], solver="adam",
+                                    learning_rate=1e-3, max_iter=5, random_state=0)
+    clf.fit(X_train, y_train)
     mlp = MLPClassifier(hidden_layer_sizes=MNIST_DIMS[1:-1], max_iter=5, random_state=0)
     quiet_sklearn(lambda: mlp.fit(X_train, y_train))()
     contenders = {"deepstep predict_proba": lambda: clf.predict_proba(X),

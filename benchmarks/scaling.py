@@ -51,10 +51,10 @@ def cluster_case(rows: int, features: int, iterations: int) -> dict:
         total, model = timed(lambda: fit(iterations + 1))
         return (total - one) / iterations, model
 
-    memory_s, memory = per_step(lambda n: DNNClassifier(max_iter=n, **kw).fit(X, y))
+    memory_s, memory = per_step(lambda n: DNNClassifier.from_course(max_iter=n, **kw).fit(X, y))
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster):
-        cluster_s, dist = per_step(lambda n: DNNClassifier(max_iter=n, **kw).fit(Xd, y))
+        cluster_s, dist = per_step(lambda n: DNNClassifier.from_course(max_iter=n, **kw).fit(Xd, y))
     diff = rel(dist.loss_curve_, memory.loss_curve_)
     print(f"\ndata-parallel, {rows} x {features} -> 64 -> 10, {iterations} full-batch steps")
     print(f"in memory: {1000 * memory_s:.1f} ms/step; LocalCluster(2 processes, 1 thread "
@@ -102,9 +102,10 @@ def rel(a, b) -> float:
 
 
 def _fit_both(label: str, kw: dict, X, y, rounds: int) -> tuple[dict, object, object]:
-    """DNNClassifier(**kw).fit(X, y) on the CPU and the GPU: seconds and cost agreement."""
-    seconds, cpu, gpu = _compare(label, lambda: DNNClassifier(**kw).fit(X, y),
-                                 lambda: DNNClassifier(device="gpu", **kw).fit(X, y), rounds)
+    """The course-settings DNNClassifier(**kw) fit on the CPU and the GPU: seconds, agreement."""
+    seconds, cpu, gpu = _compare(
+        label, lambda: DNNClassifier.from_course(**kw).fit(X, y),
+        lambda: DNNClassifier.from_course(device="gpu", **kw).fit(X, y), rounds)
     diff = rel(gpu.loss_curve_, cpu.loss_curve_)
     print(f"    costs agree to {diff:.1e}")
     return {"seconds": seconds, "cost_rel_diff": diff}, cpu, gpu

@@ -124,8 +124,8 @@ def test_an_estimator_on_another_device_trains_like_the_cpu_and_loads_on_the_cpu
     X, y = rng.standard_normal((60, 6)), rng.integers(0, 3, 60)
     kw = {"hidden_layer_sizes": (8,), "max_iter": 20, "random_state": 0, "solver": "adam",
           "learning_rate": 0.01, "batch_size": 16}
-    cpu = DNNClassifier(**kw).fit(X, y)
-    dev = DNNClassifier(device="gpu", **kw).fit(X, y)
+    cpu = DNNClassifier.from_course(**kw).fit(X, y)
+    dev = DNNClassifier.from_course(device="gpu", **kw).fit(X, y)
     assert all(isinstance(v, np.ndarray) for v in dev.parameters_.values())
     np.testing.assert_allclose(dev.loss_curve_, cpu.loss_curve_, rtol=1e-10)
     np.testing.assert_allclose(dev.predict_proba(X), cpu.predict_proba(X), rtol=1e-9)
@@ -140,9 +140,9 @@ def test_an_estimator_on_another_device_trains_like_the_cpu_and_loads_on_the_cpu
 def test_device_errors_are_clear():
     X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
     with pytest.raises(ValueError, match="device must be 'cpu' or 'gpu', got 'tpu'"):
-        DNNClassifier(device="tpu").fit(X, y)
+        DNNClassifier.from_course(device="tpu").fit(X, y)
     try:
         import cupy  # noqa: F401
     except ImportError:
         with pytest.raises(ValueError, match=r"device='gpu' needs CuPy"):
-            DNNClassifier(device="gpu", max_iter=1).fit(X, y)
+            DNNClassifier.from_course(device="gpu", max_iter=1).fit(X, y)

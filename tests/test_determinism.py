@@ -22,18 +22,21 @@ def _data(seed=0):
 ])
 def test_same_random_state_gives_bit_identical_parameters(params):
     X, y = _data()
-    a = DNNClassifier(hidden_layer_sizes=(7, 5), max_iter=30, random_state=4, **params).fit(X, y)
-    b = DNNClassifier(hidden_layer_sizes=(7, 5), max_iter=30, random_state=4, **params).fit(X, y)
+    a = DNNClassifier.from_course(hidden_layer_sizes=(7, 5), max_iter=30, random_state=4,
+                                  **params).fit(X, y)
+    b = DNNClassifier.from_course(hidden_layer_sizes=(7, 5), max_iter=30, random_state=4,
+                                  **params).fit(X, y)
     assert a.loss_curve_ == b.loss_curve_
     for key, value in a.parameters_.items():
         np.testing.assert_array_equal(b.parameters_[key], value)
-    c = DNNClassifier(hidden_layer_sizes=(7, 5), max_iter=30, random_state=5, **params).fit(X, y)
+    c = DNNClassifier.from_course(hidden_layer_sizes=(7, 5), max_iter=30, random_state=5,
+                                  **params).fit(X, y)
     assert not np.array_equal(c.parameters_["W1"], a.parameters_["W1"])
 
 
 @pytest.mark.parametrize("make", [
-    lambda: DNNClassifier(hidden_layer_sizes=(32, 16), max_iter=20, random_state=0),
-    lambda: DNNRegressor(hidden_layer_sizes=(32,), max_iter=20, random_state=0),
+    lambda: DNNClassifier.from_course(hidden_layer_sizes=(32, 16), max_iter=20, random_state=0),
+    lambda: DNNRegressor.from_course(hidden_layer_sizes=(32,), max_iter=20, random_state=0),
 ])
 def test_predict_from_many_threads_equals_sequential_predict(make):
     X, y = _data()

@@ -32,7 +32,7 @@ def _small(**kw):
 
 def test_warm_start_with_other_labels_raises_naming_both_sets():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(warm_start=True)).fit(X, y)
     before = {k: v.copy() for k, v in clf.parameters_.items()}
     with pytest.raises(ValueError, match=r"warm_start.*expected \[0, 1, 2\], got \[0, 1, 3\]"):
         clf.fit(X, np.where(y == 2, 3, y))
@@ -43,7 +43,7 @@ def test_warm_start_with_other_labels_raises_naming_both_sets():
 
 def test_warm_start_with_a_missing_label_raises():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small(warm_start=True)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(warm_start=True)).fit(X, y)
     keep = y != 2
     with pytest.raises(ValueError, match=r"expected \[0, 1, 2\], got \[0, 1\]"):
         clf.fit(X[keep], y[keep])
@@ -51,14 +51,14 @@ def test_warm_start_with_a_missing_label_raises():
 
 def test_without_warm_start_other_labels_start_afresh():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small()).fit(X, y)
+    clf = DNNClassifier.from_course(**_small()).fit(X, y)
     clf.fit(X, np.where(y == 2, 3, y))
     assert clf.classes_.tolist() == [0, 1, 3]
 
 
 def test_partial_fit_with_other_classes_raises():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    clf = DNNClassifier.from_course(**_small()).partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match=r"classes=\[1, 2\] is not .* started with, \[0, 1, 2\]"):
         clf.partial_fit(X[y > 0], y[y > 0], classes=[1, 2])
     clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set, in any order, is fine
@@ -67,18 +67,19 @@ def test_partial_fit_with_other_classes_raises():
 
 def test_partial_fit_after_fit_checks_classes_too():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small()).fit(X, y)
+    clf = DNNClassifier.from_course(**_small()).fit(X, y)
     with pytest.raises(ValueError, match=r"classes=\[0, 1, 2, 5\]"):
         clf.partial_fit(X, y, classes=[0, 1, 2, 5])
 
 
 def test_partial_fit_with_labels_outside_the_classes_raises():
     X, y = _three_classes()
-    clf = DNNClassifier(**_small()).partial_fit(X, y, classes=[0, 1, 2])
+    clf = DNNClassifier.from_course(**_small()).partial_fit(X, y, classes=[0, 1, 2])
     with pytest.raises(ValueError, match=r"y holds labels \[7\] .* started with, \[0, 1, 2\]"):
         clf.partial_fit(X, np.where(y == 2, 7, y))
     with pytest.raises(ValueError, match=r"labels \[7\]"):
-        DNNClassifier(**_small()).partial_fit(X, np.where(y == 2, 7, y), classes=[0, 1, 2])
+        DNNClassifier.from_course(**_small()).partial_fit(X, np.where(y == 2, 7, y), classes=[0,
+                                  1, 2])
     clf.partial_fit(X[y < 2], y[y < 2])  # a subset of the classes is fine
 
 
@@ -95,7 +96,7 @@ def test_predict_log_proba_is_the_log_of_predict_proba(kind):
         kw = dict(loss="binary_cross_entropy")
     elif kind == "multilabel":
         y = np.c_[X[:, 0] > 0, X[:, 1] > 0].astype(int)
-    clf = DNNClassifier(**_small(**kw)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(**kw)).fit(X, y)
     log_p = clf.predict_log_proba(X)
     assert log_p.shape == clf.predict_proba(X).shape
     np.testing.assert_allclose(log_p, np.log(clf.predict_proba(X)), rtol=1e-10, atol=1e-12)
@@ -104,7 +105,7 @@ def test_predict_log_proba_is_the_log_of_predict_proba(kind):
 def test_predict_log_proba_stays_finite_where_probabilities_underflow():
     X, y = _three_classes()
     for target in (y, (y > 0).astype(int)):
-        clf = DNNClassifier(**_small()).fit(X, target)
+        clf = DNNClassifier.from_course(**_small()).fit(X, target)
         far = X * 1e4  # huge logits: some probabilities are exactly 0 or 1
         with warnings.catch_warnings():
             warnings.simplefilter("error")
@@ -119,15 +120,15 @@ def test_predict_log_proba_stays_finite_where_probabilities_underflow():
 
 def test_attributes_say_what_they_hold(tmp_path):
     X, y = _three_classes()
-    clf = DNNClassifier(**_small()).fit(X, y)
+    clf = DNNClassifier.from_course(**_small()).fit(X, y)
     assert clf.loss_function_ == "categorical_cross_entropy"
     assert clf.out_activation_ == "softmax" and clf.n_outputs_ == 3
     assert clf.best_loss_ == min(clf.loss_curve_)
     assert clf.validation_losses_ == []
-    binary = DNNClassifier(**_small()).fit(X, (y > 0).astype(int))
+    binary = DNNClassifier.from_course(**_small()).fit(X, (y > 0).astype(int))
     assert (binary.out_activation_, binary.n_outputs_) == ("logistic", 1)
     assert binary.loss_function_ == "binary_cross_entropy"
-    reg = DNNRegressor(**_small()).fit(X, np.c_[X[:, 0], X[:, 1]])
+    reg = DNNRegressor.from_course(**_small()).fit(X, np.c_[X[:, 0], X[:, 1]])
     assert (reg.out_activation_, reg.n_outputs_, reg.loss_function_) == (
         "identity", 2, "squared_error")
     # A model file keeps the loss's name under its config key "loss"; loading maps it back.
@@ -141,7 +142,7 @@ def test_attributes_say_what_they_hold(tmp_path):
 
 def test_validation_losses_and_best_loss_with_early_stopping():
     X, y = _three_classes(m=120)
-    clf = DNNClassifier(**_small(early_stopping=True, max_iter=40)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(early_stopping=True, max_iter=40)).fit(X, y)
     h = clf.history_.history
     assert clf.validation_losses_ == h["val_loss"] and len(h["val_loss"]) == clf.n_iter_
     assert clf.best_loss_ is None  # as scikit-learn: early stopping judges on validation data
@@ -177,7 +178,7 @@ def _log_loss(clf, X, y):
                          ids=["full-batch-gd", "minibatch-adam"])
 def test_a_cost_far_above_its_start_stops_with_a_warning(kw):
     X, y = _blobs()
-    clf = DNNClassifier(learning_rate=1e6, max_iter=200, random_state=0, **kw)
+    clf = DNNClassifier.from_course(learning_rate=1e6, max_iter=200, random_state=0, **kw)
     with pytest.warns(deepstep.training.DivergenceWarning,
                       match=r"cost rose from .* Lower the learning rate \(now 1000000.0\)"):
         clf.fit(X, y)
@@ -185,7 +186,7 @@ def test_a_cost_far_above_its_start_stops_with_a_warning(kw):
     first = clf.loss_curve_[0] if not kw else np.log(2)  # the first batch's cost is ~log 2
     # The parameters kept are the starting ones, those of an unfitted twin.
     assert _log_loss(clf, X, y) <= max(10 * first, first + 1)
-    twin = DNNClassifier(learning_rate=1e6, max_iter=1, random_state=0, **kw)
+    twin = DNNClassifier.from_course(learning_rate=1e6, max_iter=1, random_state=0, **kw)
     twin.set_params(learning_rate=1e-300).fit(X, y)  # one step that changes nothing
     for k, v in twin.parameters_.items():
         np.testing.assert_allclose(clf.parameters_[k], v, rtol=0, atol=1e-12)
@@ -194,8 +195,9 @@ def test_a_cost_far_above_its_start_stops_with_a_warning(kw):
 
 def test_partial_fit_counts_rising_epochs_across_calls():
     X, y = _blobs()
-    clf = DNNClassifier(learning_rate=1e6, random_state=0)
-    start = DNNClassifier(learning_rate=1e-300, random_state=0).partial_fit(X, y, [0, 1])
+    clf = DNNClassifier.from_course(learning_rate=1e6, random_state=0)
+    start = DNNClassifier.from_course(learning_rate=1e-300, random_state=0).partial_fit(X, y, [0,
+                                      1])
     calls = 0
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -249,18 +251,19 @@ def test_noisy_minibatch_training_never_triggers_it(kw):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((120, 5))
     y = rng.integers(0, 3, 120)  # random labels: nothing to learn, a noisy cost
-    clf = _no_divergence_warning(DNNClassifier(hidden_layer_sizes=(16,), random_state=0, **kw),
+    clf = _no_divergence_warning(DNNClassifier.from_course(hidden_layer_sizes=(16,),
+                                                           random_state=0, **kw),
                                  X, y)
     assert clf.n_iter_ == kw["max_iter"]
     t = X @ rng.standard_normal(5) * 100 + rng.standard_normal(120) * 30  # large targets
-    reg = _no_divergence_warning(DNNRegressor(hidden_layer_sizes=(16,), random_state=0,
-                                              **(kw | dict(learning_rate=1e-5))), X, t)
+    reg = _no_divergence_warning(DNNRegressor.from_course(hidden_layer_sizes=(16,), random_state=0,
+                                                          **(kw | dict(learning_rate=1e-5))), X, t)
     assert reg.n_iter_ == kw["max_iter"]
 
 
 def test_a_warm_start_that_diverges_goes_back_to_the_fitted_weights():
     X, y = _blobs()
-    clf = DNNClassifier(**_small(warm_start=True, max_iter=30)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(warm_start=True, max_iter=30)).fit(X, y)
     fitted = {k: v.copy() for k, v in clf.parameters_.items()}
     with pytest.warns(deepstep.training.DivergenceWarning, match="cost rose"):
         clf.set_params(learning_rate=1e6).fit(X, y)
@@ -272,7 +275,7 @@ def test_an_estimator_that_stopped_on_a_rising_cost_still_pickles():
     import pickle
     X, y = _blobs()
     with pytest.warns(deepstep.training.DivergenceWarning):
-        clf = DNNClassifier(learning_rate=1e6, random_state=0).partial_fit(X, y, [0, 1])
+        clf = DNNClassifier.from_course(learning_rate=1e6, random_state=0).partial_fit(X, y, [0, 1])
         for _ in range(11):
             clf.partial_fit(X, y)
     again = pickle.loads(pickle.dumps(clf))
@@ -283,7 +286,8 @@ def test_the_course_model_on_the_cat_data_never_triggers_it(cat_dir):
     from deepstep.datasets import load_catvnoncat
     data = load_catvnoncat(cat_dir)
     X = data.train_x.reshape(len(data.train_x), -1) / 255
-    clf = _no_divergence_warning(DNNClassifier(max_iter=300, random_state=1), X, data.train_y)
+    clf = _no_divergence_warning(DNNClassifier.from_course(max_iter=300, random_state=1), X,
+                                                           data.train_y)
     assert clf.n_iter_ == 300
     warm = clf.set_params(warm_start=True, max_iter=10, solver="adam", learning_rate=1e-3,
                           batch_size=32)
@@ -309,7 +313,7 @@ def test_the_classifier_split_is_stratified_like_train_test_split():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((200, 3))
     y = np.r_[np.zeros(170, int), np.ones(20, int), np.full(10, 2)]
-    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=0)
+    clf = DNNClassifier.from_course(early_stopping=True, validation_fraction=0.2, random_state=0)
     Yt, Yv = _split_of(clf, X, y)
     assert Yv.sum(axis=1).tolist() == [34, 4, 2] and Yt.sum(axis=1).tolist() == [136, 16, 8]
     # The same split as scikit-learn's, drawn from the estimator's random state.
@@ -317,8 +321,8 @@ def test_the_classifier_split_is_stratified_like_train_test_split():
                                 random_state=np.random.RandomState(0))
     np.testing.assert_array_equal(Yv.argmax(0), y_val)
     # A Generator as random_state works too, and is reproducible.
-    gen = DNNClassifier(early_stopping=True, validation_fraction=0.2,
-                        random_state=np.random.default_rng(5))
+    gen = DNNClassifier.from_course(early_stopping=True, validation_fraction=0.2,
+                                    random_state=np.random.default_rng(5))
     assert _split_of(gen, X, y)[1].sum(axis=1).tolist() == [34, 4, 2]
 
 
@@ -326,10 +330,11 @@ def test_binary_split_is_stratified_and_the_fit_runs():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((100, 3))
     y = (np.arange(100) < 10).astype(int)  # 10 % positives
-    clf = DNNClassifier(early_stopping=True, validation_fraction=0.2, random_state=3)
+    clf = DNNClassifier.from_course(early_stopping=True, validation_fraction=0.2, random_state=3)
     Yt, Yv = _split_of(clf, X, y)
     assert Yv.sum() == 2 and Yt.sum() == 8
-    fitted = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+    fitted = DNNClassifier.from_course(**_small(early_stopping=True,
+                                       validation_fraction=0.2)).fit(X, y)
     assert len(fitted.validation_losses_) == fitted.n_iter_
 
 
@@ -337,10 +342,10 @@ def test_multilabel_and_regressor_splits_are_not_stratified():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((40, 3))
     Y = np.c_[np.arange(40) < 1, np.arange(40) % 2].astype(int)  # label 0: one positive
-    clf = DNNClassifier(**_small(early_stopping=True, validation_fraction=0.25))
+    clf = DNNClassifier.from_course(**_small(early_stopping=True, validation_fraction=0.25))
     clf.fit(X, Y)  # no class-count error: multi-label is not stratified
     assert len(clf.validation_losses_) == clf.n_iter_
-    reg = DNNRegressor(**_small(early_stopping=True)).fit(X, X[:, 0])
+    reg = DNNRegressor.from_course(**_small(early_stopping=True)).fit(X, X[:, 0])
     assert len(reg.validation_losses_) == reg.n_iter_
 
 
@@ -362,7 +367,7 @@ def test_a_class_too_rare_to_stratify_is_named():
     y = np.r_[np.zeros(15, int), np.ones(14, int), 2]
     with pytest.raises(ValueError, match=r"every class at least twice .* class index 2 of the "
                        r"3 classes has 1 member\(s\) among the 30 samples"):
-        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
+        DNNClassifier.from_course(**_small(early_stopping=True)).fit(X, y)
 
 
 def test_fewer_validation_samples_than_classes_says_what_works():
@@ -371,8 +376,8 @@ def test_fewer_validation_samples_than_classes_says_what_works():
     y = np.arange(30) % 5
     with pytest.raises(ValueError, match=r"holds out 3 of the 30 samples.*5 classes needs at "
                        r"least 5 on each side: a validation_fraction between 0.167 and 0.833"):
-        DNNClassifier(**_small(early_stopping=True)).fit(X, y)
-    DNNClassifier(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
+        DNNClassifier.from_course(**_small(early_stopping=True)).fit(X, y)
+    DNNClassifier.from_course(**_small(early_stopping=True, validation_fraction=0.2)).fit(X, y)
 
 
 # ------------------------------------------------------------ 4. sparse X
@@ -400,8 +405,8 @@ def test_a_sparse_fit_equals_the_dense_fit(fmt, kw):
     Xs = sp.csr_array(Xs) if fmt == "csr_array" else Xs.asformat(fmt)
     X = Xs.toarray()
     params = dict(hidden_layer_sizes=(8, 4), learning_rate=0.3, max_iter=40, random_state=0)
-    sparse = DNNClassifier(**(params | kw)).fit(Xs, y)
-    dense = DNNClassifier(**(params | kw)).fit(X, y)
+    sparse = DNNClassifier.from_course(**(params | kw)).fit(Xs, y)
+    dense = DNNClassifier.from_course(**(params | kw)).fit(X, y)
     np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10, atol=1e-12)
     for k, v in dense.parameters_.items():
         np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
@@ -420,12 +425,12 @@ def test_sparse_partial_fit_sample_weight_validation_data_and_the_regressor():
     w = np.linspace(0.5, 2, len(y))
     fits = []
     for data in (Xs, X):
-        clf = DNNClassifier(hidden_layer_sizes=(6,), learning_rate=0.2, random_state=0,
-                            batch_size=10)
+        clf = DNNClassifier.from_course(hidden_layer_sizes=(6,), learning_rate=0.2, random_state=0,
+                                        batch_size=10)
         for _ in range(3):
             clf.partial_fit(data, y, classes=[0, 1, 2], sample_weight=w)
-        reg = DNNRegressor(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=30,
-                           random_state=0).fit(data[:60], X[:60, 0] * 2 - X[:60, 1],
+        reg = DNNRegressor.from_course(hidden_layer_sizes=(6,), learning_rate=0.05, max_iter=30,
+                                       random_state=0).fit(data[:60], X[:60, 0] * 2 - X[:60, 1],
                                                validation_data=(data[60:], X[60:, 0]))
         fits.append((clf, reg))
     (c1, r1), (c2, r2) = fits
@@ -449,9 +454,10 @@ def test_sparse_input_is_never_densified_whole(monkeypatch):
     monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
     monkeypatch.setattr(sp.csc_matrix, "toarray", spy)
     monkeypatch.setattr(deepstep.estimators.prediction, "PREDICT_BLOCK_BYTES", 50 * 8 * 64)
-    full = DNNClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(Xs, y)
+    full = DNNClassifier.from_course(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(Xs, y)
     assert largest == []  # full batch: the first layer multiplies the sparse X itself
-    DNNClassifier(hidden_layer_sizes=(5,), max_iter=2, batch_size=32, random_state=0).fit(Xs, y)
+    DNNClassifier.from_course(hidden_layer_sizes=(5,), max_iter=2, batch_size=32,
+                              random_state=0).fit(Xs, y)
     assert largest and max(largest) == 32  # one mini-batch at a time
     largest.clear()
     full.predict_proba(Xs)
@@ -459,13 +465,13 @@ def test_sparse_input_is_never_densified_whole(monkeypatch):
 
 
 def test_sparse_tags_and_a_sparse_gpu_fit_is_refused(monkeypatch):
-    assert DNNClassifier().__sklearn_tags__().input_tags.sparse
-    assert DNNRegressor().__sklearn_tags__().input_tags.sparse
+    assert DNNClassifier.from_course().__sklearn_tags__().input_tags.sparse
+    assert DNNRegressor.from_course().__sklearn_tags__().input_tags.sparse
     Xs, y = _sparse_problem()
     import array_api_strict
     monkeypatch.setattr(deepstep.estimators, "device_namespace", lambda device: array_api_strict)
     with pytest.raises(ValueError, match=r"device='gpu' needs dense X"):
-        DNNClassifier(device="gpu", max_iter=2).fit(Xs, y)
+        DNNClassifier.from_course(device="gpu", max_iter=2).fit(Xs, y)
 
 
 def test_wide_sparse_data_equals_the_dense_gram_path():
@@ -473,13 +479,13 @@ def test_wide_sparse_data_equals_the_dense_gram_path():
     # loop with a sparse first layer; the same arithmetic reordered.
     Xs, y = _sparse_problem(3, m=40, n=400, density=0.05)
     params = dict(hidden_layer_sizes=(6,), learning_rate=0.5, max_iter=200, random_state=0)
-    sparse = DNNClassifier(**params).fit(Xs, y)
-    dense = DNNClassifier(**params).fit(Xs.toarray(), y)
+    sparse = DNNClassifier.from_course(**params).fit(Xs, y)
+    dense = DNNClassifier.from_course(**params).fit(Xs.toarray(), y)
     np.testing.assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-10)
     for k, v in dense.parameters_.items():
         np.testing.assert_allclose(sparse.parameters_[k], v, rtol=1e-10, atol=1e-12)
     assert sparse.predict_proba(Xs).dtype == np.float64
-    f32 = DNNClassifier(**params).fit(Xs.astype(np.float32), y)
+    f32 = DNNClassifier.from_course(**params).fit(Xs.astype(np.float32), y)
     assert f32.parameters_["W1"].dtype == np.float32
     assert f32.predict_proba(Xs).dtype == np.float32
 
@@ -487,7 +493,7 @@ def test_wide_sparse_data_equals_the_dense_gram_path():
 
 def test_loss_is_the_final_training_loss_and_scores_are_scores():
     X, y = _three_classes(m=120)
-    clf = DNNClassifier(**_small(early_stopping=True, max_iter=30)).fit(X, y)
+    clf = DNNClassifier.from_course(**_small(early_stopping=True, max_iter=30)).fit(X, y)
     assert isinstance(clf.loss_, float) and clf.loss_ == clf.loss_curve_[-1]
     h = clf.history_.history
     assert clf.validation_scores_ == h["val_accuracy"] != clf.validation_losses_
@@ -495,7 +501,7 @@ def test_loss_is_the_final_training_loss_and_scores_are_scores():
     rng = np.random.default_rng(0)
     Xr = rng.standard_normal((80, 3))
     t = Xr @ [1.0, -2.0, 0.5]
-    reg = DNNRegressor(**_small(learning_rate=0.05, max_iter=200)).fit(
+    reg = DNNRegressor.from_course(**_small(learning_rate=0.05, max_iter=200)).fit(
         Xr[:60], t[:60], validation_data=(Xr[60:], t[60:]))
     np.testing.assert_allclose(reg.validation_scores_[-1], reg.score(Xr[60:], t[60:]),
                                rtol=1e-10)
@@ -509,9 +515,9 @@ def test_tol_stops_on_the_training_loss_as_scikit_learn_counts():
     # ends at the first epoch where more than n_iter_no_change epochs in a row
     # did not beat the best loss by more than tol.
     X, y = _blobs(m=120)
-    clf = DNNClassifier(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.05,
-                        batch_size=16, max_iter=500, tol=1e-3, n_iter_no_change=4,
-                        random_state=0).fit(X, y)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(8,), solver="adam", learning_rate=0.05,
+                                    batch_size=16, max_iter=500, tol=1e-3, n_iter_no_change=4,
+                                    random_state=0).fit(X, y)
     curve = clf.loss_curve_
     assert clf.n_iter_ == len(curve) < 500
     best, wait, stop = np.inf, 0, None
@@ -529,23 +535,28 @@ def test_a_fit_that_runs_out_of_epochs_warns_of_convergence():
 
     X, y = _blobs()
     with pytest.warns(ConvergenceWarning, match=r"max_iter=5 epochs ran out.*tol=0.0001"):
-        DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4, random_state=0).fit(X, y)
+        DNNClassifier.from_course(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4,
+                                  random_state=0).fit(X, y)
     with pytest.warns(ConvergenceWarning, match="early stopping"):
-        DNNClassifier(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True, tol=1e-4,
-                      random_state=0).fit(X, y)
+        DNNClassifier.from_course(hidden_layer_sizes=(8,), max_iter=3, early_stopping=True,
+                                  tol=1e-4,
+                                  random_state=0).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)  # tol=None
-        clf = DNNClassifier(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4, random_state=0)
+        DNNClassifier.from_course(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X,
+                                  y)  # tol=None
+        clf = DNNClassifier.from_course(hidden_layer_sizes=(8,), max_iter=5, tol=1e-4,
+                                        random_state=0)
         clf.partial_fit(X, y, classes=np.unique(y))  # one epoch on purpose: no warning
 
 
 def test_batch_size_auto_is_min_200_n_samples():
     X, y = _blobs(m=60)
-    auto = DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size="auto",
-                         max_iter=3, random_state=0).fit(X, y)
-    full = DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size=60, max_iter=3,
-                         random_state=0).fit(X, y)
+    auto = DNNClassifier.from_course(hidden_layer_sizes=(4,), solver="adam", batch_size="auto",
+                                     max_iter=3, random_state=0).fit(X, y)
+    full = DNNClassifier.from_course(hidden_layer_sizes=(4,), solver="adam", batch_size=60,
+                                     max_iter=3,
+                                     random_state=0).fit(X, y)
     np.testing.assert_array_equal(auto.parameters_["W1"], full.parameters_["W1"])
     rng = np.random.default_rng(0)
     Xl, yl = rng.standard_normal((450, 3)), rng.integers(0, 2, 450)
@@ -555,9 +566,9 @@ def test_batch_size_auto_is_min_200_n_samples():
         def on_batch_end(self, batch, logs=None):
             counts.append(batch)
 
-    DNNClassifier(hidden_layer_sizes=(4,), solver="adam", batch_size="auto", max_iter=1,
-                  callbacks=[Count()], random_state=0).fit(Xl, yl)
+    DNNClassifier.from_course(hidden_layer_sizes=(4,), solver="adam", batch_size="auto", max_iter=1,
+                              callbacks=[Count()], random_state=0).fit(Xl, yl)
     assert len(counts) == 3  # ceil(450 / 200)
     with pytest.raises(ValueError,
                        match="batch_size must be an integer > 0, 'auto' or None, got 'full'"):
-        DNNClassifier(batch_size="full").fit(X, y)
+        DNNClassifier.from_course(batch_size="full").fit(X, y)

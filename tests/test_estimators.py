@@ -17,7 +17,7 @@ def _blobs(n=120, d=5, seed=0, dtype=np.float64):
 def _clf(**kw):
     params = dict(hidden_layer_sizes=(6,), learning_rate=0.5, max_iter=200, random_state=0)
     params.update(kw)
-    return DNNClassifier(**params)
+    return DNNClassifier.from_course(**params)
 
 
 def test_fit_returns_self_and_sets_fitted_attributes():
@@ -32,7 +32,7 @@ def test_fit_returns_self_and_sets_fitted_attributes():
 
 
 def test_init_only_stores():
-    clf = DNNClassifier(hidden_layer_sizes="nonsense", learning_rate=-3)
+    clf = DNNClassifier.from_course(hidden_layer_sizes="nonsense", learning_rate=-3)
     assert clf.hidden_layer_sizes == "nonsense" and clf.learning_rate == -3
     assert not hasattr(clf, "classes_")
 
@@ -291,6 +291,7 @@ def test_float32_end_to_end_with_every_feature(options):
     assert clf.predict_proba(X).dtype == np.float32
     rng = np.random.default_rng(0)
     reg_options = {k: v for k, v in options.items() if k != "class_weight"}
-    reg = DNNRegressor(hidden_layer_sizes=(4,), max_iter=20, random_state=0, **reg_options)
+    reg = DNNRegressor.from_course(hidden_layer_sizes=(4,), max_iter=20, random_state=0,
+                                   **reg_options)
     reg.fit(X, rng.standard_normal(len(X)).astype(np.float32))
     assert reg.predict(X).dtype == np.float32

@@ -171,8 +171,8 @@ def test_fit_makes_no_copy_of_X(order, solver):
     rng = np.random.default_rng(0)
     X = np.asarray(rng.random((209, 12288)), order=order)
     y = (X[:, 0] > 0.5).astype(int)
-    clf = DNNClassifier(hidden_layer_sizes=(20, 7, 5), solver=solver, max_iter=3,
-                        learning_rate=0.0075, random_state=1)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(20, 7, 5), solver=solver, max_iter=3,
+                                    learning_rate=0.0075, random_state=1)
     peak = _peak_growth(lambda: clf.fit(X, y))
     assert peak < 0.5 * X.nbytes, f"fit's peak memory growth {peak} >= half of X {X.nbytes}"
 
@@ -182,7 +182,7 @@ def test_predict_proba_memory_does_not_grow_with_the_number_of_rows(monkeypatch)
 
     monkeypatch.setattr(est, "PREDICT_BATCH_ROWS", 1000)
     rng = np.random.default_rng(0)
-    clf = DNNClassifier(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
     clf.fit(rng.random((50, 8)), np.arange(50) % 2)
     small, large = rng.random((5000, 8)), rng.random((20000, 8))
     peak_small = _peak_growth(lambda: clf.predict_proba(small))

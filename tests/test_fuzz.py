@@ -1229,7 +1229,7 @@ def test_classifier_fit_predict(regime, data):
 
     sane, n, f, X = draw_training_X(data, regime)
     y = draw_y_classes(data, n, regime, sane=sane)
-    clf = DNNClassifier(**draw_estimator_params(data, classifier=True, sane=sane))
+    clf = DNNClassifier.from_course(**draw_estimator_params(data, classifier=True, sane=sane))
     if not fit_and_check(clf, X, y, sane, regime):
         return
     assert len(clf.classes_) >= 2
@@ -1251,7 +1251,7 @@ def test_regressor_fit_predict(regime, data):
     y_shape = data.draw(st.sampled_from([(n_y,), (n_y,), (n_y, 1), (n_y, 2)]
                                         + ([] if sane else [(n_y, 0)])), label="y shape")
     y = containerize(data, draw_array(data, y_shape, regime, label="y"), "y")
-    reg = DNNRegressor(**draw_estimator_params(data, classifier=False, sane=sane))
+    reg = DNNRegressor.from_course(**draw_estimator_params(data, classifier=False, sane=sane))
     if not fit_and_check(reg, X, y, sane, regime):
         return
     m = data.draw(st.integers(0, 6), label="n_test")
@@ -1333,7 +1333,8 @@ def _digits_model() -> Any:
     from deepstep.datasets import images_to_matrix, load_digits_binary
 
     data = load_digits_binary()
-    clf = DNNClassifier(hidden_layer_sizes=(4,), max_iter=3, learning_rate=0.1, random_state=0)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(4,), max_iter=3, learning_rate=0.1,
+                                    random_state=0)
     clf.fit(images_to_matrix(data.train_x), data.train_y)
     clf.metadata_ = {"input_shape": list(data.train_x.shape[1:]),
                      "class_names": list(data.classes)}
@@ -1350,11 +1351,11 @@ def model_files(workdir):
     files = {}
     files["digits"] = workdir / "digits.npz"
     _digits_model().save(files["digits"])
-    clf = DNNClassifier(hidden_layer_sizes=(3, 2), max_iter=2, random_state=0)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(3, 2), max_iter=2, random_state=0)
     clf.fit(X.astype(np.float32), np.array(["a", "b", "c"] * 10))
     files["multiclass32"] = workdir / "multiclass32.npz"
     clf.save(files["multiclass32"])
-    reg = DNNRegressor(hidden_layer_sizes=(2,), max_iter=2, random_state=0)
+    reg = DNNRegressor.from_course(hidden_layer_sizes=(2,), max_iter=2, random_state=0)
     reg.fit(X, rng.standard_normal((30, 2)))
     files["regressor"] = workdir / "regressor.npz"
     reg.save(files["regressor"])

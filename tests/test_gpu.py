@@ -82,8 +82,8 @@ def test_the_cat_model_has_the_cpu_costs_on_the_gpu(gpu, cat_dir):
     X, X_test = (x.reshape(len(x), -1) / 255 for x in (data.train_x, data.test_x))
     kw = {"hidden_layer_sizes": (20, 7, 5), "learning_rate": 0.0075, "max_iter": 300,
           "random_state": 1}
-    cpu = DNNClassifier(**kw).fit(X, data.train_y)
-    dev = DNNClassifier(device="gpu", **kw).fit(X, data.train_y)
+    cpu = DNNClassifier.from_course(**kw).fit(X, data.train_y)
+    dev = DNNClassifier.from_course(device="gpu", **kw).fit(X, data.train_y)
     assert len(dev.loss_curve_) == 300
     assert rel(dev.loss_curve_, cpu.loss_curve_) < 1e-6
     np.testing.assert_array_equal(dev.predict(X_test), cpu.predict(X_test))
@@ -96,8 +96,8 @@ def test_minibatch_adam_with_dropout_and_l2_on_the_gpu_equals_the_cpu(gpu, dtype
     y = np.argmax(X[:, :3], axis=1)
     kw = {"hidden_layer_sizes": (32, 16), "solver": "adam", "learning_rate": 0.003,
           "batch_size": 64, "max_iter": 8, "dropout": 0.2, "alpha": 0.01, "random_state": 0}
-    cpu = DNNClassifier(**kw).fit(X, y)
-    dev = DNNClassifier(device="gpu", **kw).fit(X, y)
+    cpu = DNNClassifier.from_course(**kw).fit(X, y)
+    dev = DNNClassifier.from_course(device="gpu", **kw).fit(X, y)
     assert all(v.dtype == dtype and isinstance(v, np.ndarray) for v in dev.parameters_.values())
     assert rel(dev.loss_curve_, cpu.loss_curve_) < tol
     assert dev.predict_proba(X).dtype == dtype
@@ -111,8 +111,8 @@ def test_a_regressor_with_momentum_on_the_gpu_equals_the_cpu(gpu):
     y = np.c_[X[:, 0] - 2 * X[:, 1], np.tanh(X[:, 2])]
     kw = {"hidden_layer_sizes": (24,), "solver": "momentum", "learning_rate": 0.05,
           "batch_size": 50, "max_iter": 10, "random_state": 0}
-    cpu = DNNRegressor(**kw).fit(X, y)
-    dev = DNNRegressor(device="gpu", **kw).fit(X, y)
+    cpu = DNNRegressor.from_course(**kw).fit(X, y)
+    dev = DNNRegressor.from_course(device="gpu", **kw).fit(X, y)
     assert rel(dev.loss_curve_, cpu.loss_curve_) < 1e-6
     np.testing.assert_allclose(dev.predict(X), cpu.predict(X), rtol=1e-6, atol=1e-9)
 
@@ -121,8 +121,8 @@ def test_a_model_trained_on_the_gpu_loads_and_predicts_on_a_cpu(gpu, tmp_path, m
     rng = np.random.default_rng(4)
     X = rng.standard_normal((200, 10))
     y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    dev = DNNClassifier(hidden_layer_sizes=(16,), max_iter=50, learning_rate=0.1,
-                        device="gpu", random_state=0).fit(X, y)
+    dev = DNNClassifier.from_course(hidden_layer_sizes=(16,), max_iter=50, learning_rate=0.1,
+                                    device="gpu", random_state=0).fit(X, y)
     expected, labels = dev.predict_proba(X), dev.predict(X)
     dev.save(tmp_path / "gpu.npz")
 

@@ -56,8 +56,8 @@ def fitted():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 4))
     y = np.where(X[:, 0] > 0, "cat", "non-cat")
-    return DNNClassifier(hidden_layer_sizes=(5, 3), learning_rate=0.3, max_iter=40,
-                         random_state=0).fit(X, y), X
+    return DNNClassifier.from_course(hidden_layer_sizes=(5, 3), learning_rate=0.3, max_iter=40,
+                                     random_state=0).fit(X, y), X
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -227,8 +227,9 @@ def test_models_with_callbacks_and_numpy_params_save(tmp_path):
 
     X = np.random.default_rng(0).standard_normal((20, 3))
     y = X[:, 0] > 0
-    clf = DNNClassifier(hidden_layer_sizes=np.array([3]), max_iter=5, callbacks=[History()],
-                        random_state=np.random.RandomState(0)).fit(X, y)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=np.array([3]), max_iter=5,
+                                    callbacks=[History()],
+                                    random_state=np.random.RandomState(0)).fit(X, y)
     clf.save(tmp_path / "m.npz")
     np.testing.assert_array_equal(deepstep.load(tmp_path / "m.npz").predict(X), clf.predict(X))
 

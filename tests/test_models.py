@@ -70,8 +70,9 @@ def test_L_layer_model_reproduces_the_course(cat, deep_model):
 def test_classifier_with_course_settings_gives_the_same_costs(cat, deep_model):
     train_x, train_y, test_x, test_y = cat
     parameters, costs = deep_model
-    clf = DNNClassifier(hidden_layer_sizes=(20, 7, 5), learning_rate=0.0075, max_iter=2500,
-                        init="lecun", random_state=1)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(20, 7, 5), learning_rate=0.0075,
+                                    max_iter=2500,
+                                    init="lecun", random_state=1)
     clf.fit(train_x.T, train_y.ravel())
     np.testing.assert_allclose(clf.loss_curve_[::100], costs, rtol=1e-12)
     for key, value in parameters.items():

@@ -58,8 +58,8 @@ def test_full_batch_fit_on_h5_equals_the_in_memory_fit(h5_data):
     Xh, X, y = h5_data
     assert RowSource(Xh, np.float64).block_rows == 50
     kw = {"hidden_layer_sizes": (6,), "max_iter": 40, "learning_rate": 0.1, "random_state": 0}
-    disk = DNNClassifier(**kw).fit(Xh, y)
-    memory = DNNClassifier(**kw).fit(X, y)
+    disk = DNNClassifier.from_course(**kw).fit(Xh, y)
+    memory = DNNClassifier.from_course(**kw).fit(X, y)
     np.testing.assert_allclose(disk.loss_curve_, memory.loss_curve_, rtol=1e-12)
     for key, value in memory.parameters_.items():
         np.testing.assert_allclose(disk.parameters_[key], value, rtol=1e-11, atol=1e-14)
@@ -72,8 +72,8 @@ def test_unshuffled_minibatches_from_disk_equal_the_in_memory_minibatches(h5_dat
     Xh, X, y = h5_data
     kw = {"hidden_layer_sizes": (6,), "max_iter": 3, "batch_size": 25, "shuffle": False,
           "random_state": 0}
-    disk = DNNClassifier(**kw).fit(Xh, y)
-    memory = DNNClassifier(**kw).fit(X, y)
+    disk = DNNClassifier.from_course(**kw).fit(Xh, y)
+    memory = DNNClassifier.from_course(**kw).fit(X, y)
     np.testing.assert_allclose(disk.loss_curve_, memory.loss_curve_, rtol=1e-12)
     for key, value in memory.parameters_.items():
         np.testing.assert_allclose(disk.parameters_[key], value, rtol=1e-11, atol=1e-14)
@@ -85,7 +85,7 @@ def test_shuffled_minibatches_from_a_dask_array_learn_and_are_reproducible():
     Xd = da.from_array(X, chunks=(70, 8))
     kw = {"hidden_layer_sizes": (6,), "max_iter": 30, "batch_size": 16, "solver": "adam",
           "learning_rate": 0.01, "random_state": 2}
-    a, b = DNNClassifier(**kw).fit(Xd, y), DNNClassifier(**kw).fit(Xd, y)
+    a, b = DNNClassifier.from_course(**kw).fit(Xd, y), DNNClassifier.from_course(**kw).fit(Xd, y)
     assert a.loss_curve_ == b.loss_curve_
     assert a.loss_curve_[-1] < 0.5 * a.loss_curve_[0]
     assert a.score(X, y) > 0.9
@@ -98,7 +98,7 @@ def test_regressor_and_float32_out_of_core(tmp_path):
     with h5py.File(path, "w") as f:
         f["X"] = X.astype(np.float32)
     with h5py.File(path, "r") as f:
-        reg = DNNRegressor(hidden_layer_sizes=(8,), max_iter=50, batch_size=32,
+        reg = DNNRegressor.from_course(hidden_layer_sizes=(8,), max_iter=50, batch_size=32,
                            solver="adam", learning_rate=0.01, random_state=0).fit(f["X"], target)
         assert reg.parameters_["W1"].dtype == np.float32
         assert reg.predict(f["X"]).dtype == np.float32
@@ -107,19 +107,19 @@ def test_regressor_and_float32_out_of_core(tmp_path):
 def test_out_of_core_input_errors(tmp_path, h5_data):
     Xh, X, y = h5_data
     with pytest.raises(ValueError, match="sample_weight is not supported with out-of-core"):
-        DNNClassifier(max_iter=1).fit(Xh, y, sample_weight=np.ones(len(y)))
+        DNNClassifier.from_course(max_iter=1).fit(Xh, y, sample_weight=np.ones(len(y)))
     with pytest.raises(ValueError, match="early_stopping"):
-        DNNClassifier(max_iter=1, early_stopping=True).fit(Xh, y)
+        DNNClassifier.from_course(max_iter=1, early_stopping=True).fit(Xh, y)
     with pytest.raises(ValueError, match="X has 300 rows but y has 299"):
-        DNNClassifier(max_iter=1).fit(Xh, y[:-1])
+        DNNClassifier.from_course(max_iter=1).fit(Xh, y[:-1])
     bad = X.copy()
     bad[123, 4] = np.nan
     path = tmp_path / "bad.h5"
     with h5py.File(path, "w") as f:
         f["X"] = bad
     with h5py.File(path, "r") as f, pytest.raises(ValueError, match=r"NaN or infinite.*row 123"):
-        DNNClassifier(max_iter=1).fit(f["X"], y)
-    fitted = DNNClassifier(max_iter=1).fit(X, y)
+        DNNClassifier.from_course(max_iter=1).fit(f["X"], y)
+    fitted = DNNClassifier.from_course(max_iter=1).fit(X, y)
     with pytest.raises(ValueError, match="expects 8 features"):
         fitted.predict(da.zeros((4, 3)))
 
@@ -162,8 +162,8 @@ def test_a_whole_data_parallel_fit_matches_the_in_memory_fit(client):
     Xd = da.from_array(X, chunks=(100, 8))
     kw = {"hidden_layer_sizes": (6, 4), "max_iter": 30, "learning_rate": 0.2,
           "random_state": 0}
-    cluster_fit = DNNClassifier(**kw).fit(Xd, y)
-    memory_fit = DNNClassifier(**kw).fit(X, y)
+    cluster_fit = DNNClassifier.from_course(**kw).fit(Xd, y)
+    memory_fit = DNNClassifier.from_course(**kw).fit(X, y)
     np.testing.assert_allclose(cluster_fit.loss_curve_, memory_fit.loss_curve_, rtol=1e-12)
     for key, value in memory_fit.parameters_.items():
         np.testing.assert_allclose(cluster_fit.parameters_[key], value, rtol=1e-10,

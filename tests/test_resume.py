@@ -29,11 +29,11 @@ TRAIN = textwrap.dedent("""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 60))          # n_x > m: full-batch GD takes the Gram path
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
-    clf = DNNClassifier(hidden_layer_sizes=(6, 4), solver=solver, max_iter=120,
-                        learning_rate=0.05, batch_size=None if batch_size == "full"
-                        else int(batch_size), dropout=0.1 if solver == "adam" else 0.0,
-                        random_state=3,
-                        callbacks=[BackupAndRestore(checkpoint, every=7), Slow()])
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(6, 4), solver=solver, max_iter=120,
+                                    learning_rate=0.05, batch_size=None if batch_size == "full"
+                                    else int(batch_size), dropout=0.1 if solver == "adam" else 0.0,
+                                    random_state=3,
+                                    callbacks=[BackupAndRestore(checkpoint, every=7), Slow()])
     clf.fit(X, y)
     np.savez(out, loss=np.array(clf.loss_curve_), **clf.parameters_)
 """)
@@ -85,9 +85,10 @@ def test_resume_in_process_continues_from_the_checkpoint(tmp_path):
     ckpt = tmp_path / "c.ckpt"
 
     def make(max_iter, delete=True):
-        return DNNClassifier(hidden_layer_sizes=(4,), solver="momentum", max_iter=max_iter,
-                             batch_size=10, random_state=0,
-                             callbacks=[BackupAndRestore(ckpt, every=5,
+        return DNNClassifier.from_course(hidden_layer_sizes=(4,), solver="momentum",
+                                         max_iter=max_iter,
+                                         batch_size=10, random_state=0,
+                                         callbacks=[BackupAndRestore(ckpt, every=5,
                                                          delete_on_success=delete)])
     full = make(40).fit(X, y)
     make(20, delete=False).fit(X, y)               # stops after 20 epochs, keeps the file
@@ -103,14 +104,14 @@ def test_a_checkpoint_of_another_network_is_refused(tmp_path):
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((30, 5)), rng.integers(0, 2, 30)
     ckpt = tmp_path / "c.ckpt"
-    DNNClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0,
-                  callbacks=[BackupAndRestore(ckpt, delete_on_success=False)]).fit(X, y)
+    DNNClassifier.from_course(hidden_layer_sizes=(4,), max_iter=5, random_state=0,
+                              callbacks=[BackupAndRestore(ckpt, delete_on_success=False)]).fit(X, y)
     with pytest.raises(ValueError, match="do not match"):
-        DNNClassifier(hidden_layer_sizes=(3,), max_iter=5, random_state=0,
-                      callbacks=[BackupAndRestore(ckpt)]).fit(X, y)
+        DNNClassifier.from_course(hidden_layer_sizes=(3,), max_iter=5, random_state=0,
+                                  callbacks=[BackupAndRestore(ckpt)]).fit(X, y)
     with pytest.raises(ValueError, match="every must be a positive integer"):
-        DNNClassifier(max_iter=5, callbacks=[BackupAndRestore(tmp_path / "x", every=0)]
-                      ).fit(X, y)
+        DNNClassifier.from_course(max_iter=5, callbacks=[BackupAndRestore(tmp_path / "x", every=0)]
+                                  ).fit(X, y)
 
 
 SAVE_LOOP = textwrap.dedent("""
@@ -121,7 +122,8 @@ SAVE_LOOP = textwrap.dedent("""
     path = sys.argv[1]
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((50, 300)), rng.integers(0, 2, 50)
-    models = [DNNClassifier(hidden_layer_sizes=(64,), max_iter=i + 1, random_state=i).fit(X, y)
+    models = [DNNClassifier.from_course(hidden_layer_sizes=(64,), max_iter=i + 1,
+                                        random_state=i).fit(X, y)
               for i in range(3)]
     print("ready", flush=True)
     i = 0

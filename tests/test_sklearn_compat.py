@@ -13,7 +13,7 @@ from deepstep import DNNClassifier, DNNRegressor
 SMALL = dict(hidden_layer_sizes=(5,), max_iter=50, learning_rate=0.1, random_state=0)
 
 
-@parametrize_with_checks([DNNClassifier(**SMALL), DNNRegressor(**SMALL)])
+@parametrize_with_checks([DNNClassifier.from_course(**SMALL), DNNRegressor.from_course(**SMALL)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -27,9 +27,9 @@ def _data(seed=0):
 
 def test_pipeline_and_grid_search():
     X, y = _data()
-    pipe = make_pipeline(StandardScaler(), DNNClassifier(hidden_layer_sizes=(8,),
+    pipe = make_pipeline(StandardScaler(), DNNClassifier.from_course(hidden_layer_sizes=(8,),
                                                          learning_rate=0.5, max_iter=300,
-                                                         random_state=0))
+                                                                     random_state=0))
     search = GridSearchCV(pipe, {"dnnclassifier__learning_rate": [0.001, 0.5]}, cv=3)
     search.fit(X, y)
     assert search.best_params_["dnnclassifier__learning_rate"] == 0.5
@@ -40,28 +40,28 @@ def test_cross_val_score_regressor():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((120, 3))
     y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.standard_normal(120)
-    scores = cross_val_score(DNNRegressor(hidden_layer_sizes=(8,), learning_rate=0.05,
-                                          max_iter=500, random_state=0), X, y, cv=3)
+    scores = cross_val_score(DNNRegressor.from_course(hidden_layer_sizes=(8,), learning_rate=0.05,
+                                                      max_iter=500, random_state=0), X, y, cv=3)
     assert scores.mean() > 0.9
 
 
 def test_multiclass_and_multilabel_and_multioutput():
     X, y = _data()
     Xs = StandardScaler().fit_transform(X)
-    clf = DNNClassifier(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
-                        random_state=0).fit(Xs, y)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
+                                    random_state=0).fit(Xs, y)
     assert clf.loss_function_ == "categorical_cross_entropy" and clf.activations_[-1] == "softmax"
     proba = clf.predict_proba(Xs)
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     assert clf.score(Xs, y) > 0.9
     Y = np.c_[Xs[:, 0] > 0, Xs[:, 1] > 0].astype(int)
-    ml = DNNClassifier(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
-                       random_state=0).fit(Xs, Y)
+    ml = DNNClassifier.from_course(hidden_layer_sizes=(8,), learning_rate=0.5, max_iter=400,
+                                   random_state=0).fit(Xs, Y)
     assert ml.loss_function_ == "binary_cross_entropy" and ml.predict(Xs).shape == (90, 2)
     assert (ml.predict(Xs) == Y).mean() > 0.9
-    reg = DNNRegressor(hidden_layer_sizes=(8,), learning_rate=0.05, max_iter=300,
-                       random_state=0).fit(Xs, np.c_[Xs[:, 0], -Xs[:, 1]])
+    reg = DNNRegressor.from_course(hidden_layer_sizes=(8,), learning_rate=0.05, max_iter=300,
+                                   random_state=0).fit(Xs, np.c_[Xs[:, 0], -Xs[:, 1]])
     assert reg.predict(Xs).shape == (90, 2) and reg.n_outputs_ == 2
 
 

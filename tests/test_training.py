@@ -365,8 +365,9 @@ def test_minibatch_divergence_right_after_an_epoch_never_restores_non_finite_par
 
     X = np.array([[0.0], [3.0], [3.0], [3.0]])
     y = np.array([[0, 1], [1, 1], [1, 1], [1, 1]])
-    clf = DNNClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=3, learning_rate=1e300,
-                        class_weight="balanced", batch_size=3)
+    clf = DNNClassifier.from_course(hidden_layer_sizes=(3,), max_iter=2, random_state=3,
+                                    learning_rate=1e300,
+                                    class_weight="balanced", batch_size=3)
     with pytest.warns(DivergenceWarning):
         clf.fit(X, y)
     assert clf._trainer.diverged_at == 1

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from . import steps
 from ._version import __version__
-from .estimators import DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor
+from .estimators import (
+    COURSE_SETTINGS,
+    DNNClassifier,
+    DNNRegressor,
+    MLPClassifier,
+    MLPRegressor,
+)
 from .estimators.persistence import load
 from .gradient_check import gradcheck
 from .io import ModelFileError
 
 __all__ = [
+    "COURSE_SETTINGS",
     "DNNClassifier",
     "DNNRegressor",
     "MLPClassifier",

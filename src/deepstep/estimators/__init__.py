@@ -25,10 +25,11 @@ from typing import Any
 
 from . import placement, prediction
 from .classifier import DNNClassifier
+from .course import COURSE_SETTINGS
 from .mlp import MLPClassifier, MLPRegressor
 from .regressor import DNNRegressor
 
-__all__ = ["DNNClassifier", "DNNRegressor", "MLPClassifier", "MLPRegressor"]
+__all__ = ["COURSE_SETTINGS", "DNNClassifier", "DNNRegressor", "MLPClassifier", "MLPRegressor"]
 
 # The public path, as before the split: reprs of the classes and pickles name
 # deepstep.estimators.DNNClassifier, which earlier versions can import too.

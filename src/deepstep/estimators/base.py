@@ -30,6 +30,7 @@ from ..initializers import check_random_state
 from ..training import Callback
 from . import fitting, placement, prediction, training_data
 from ._params import validate_params
+from .course import COURSE_SETTINGS
 from .persistence import save_model
 from .summary import format_summary
 
@@ -235,6 +236,23 @@ class _BaseDNN(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
 
     # ------------------------------------------------------------------ fit
+
+    @classmethod
+    def from_course(cls, **overrides: Any) -> Any:
+        """An estimator with the course's settings (:data:`COURSE_SETTINGS`), and ``overrides``.
+
+        Parameters
+        ----------
+        **overrides
+            Any constructor parameter (``random_state=1`` is the course's seed).
+
+        Returns
+        -------
+        estimator
+            ``cls(**{**COURSE_SETTINGS, **overrides})``: an ordinary estimator,
+            cloned, saved and searched over like any other.
+        """
+        return cls(**{**COURSE_SETTINGS, **overrides})
 
     def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
             validation_data: tuple[ArrayLike, ArrayLike] | None = None) -> _BaseDNN:
