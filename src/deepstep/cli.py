@@ -99,9 +99,10 @@ def _train(args: argparse.Namespace) -> int:
               f"{train_x.shape[1]} features, classes {data.classes}")
         print(f"network: {[train_x.shape[1], *hidden, 1]}, learning rate {args.learning_rate}, "
               f"{args.iterations} iterations")
-    clf = DNNClassifier(hidden_layer_sizes=hidden, learning_rate=args.learning_rate,
-                        max_iter=args.iterations, init=args.init, random_state=args.seed,
-                        verbose=not args.quiet)
+    # The course's application: full-batch gradient descent (COURSE_SETTINGS).
+    clf = DNNClassifier.from_course(hidden_layer_sizes=hidden, learning_rate=args.learning_rate,
+                                    max_iter=args.iterations, init=args.init,
+                                    random_state=args.seed, verbose=not args.quiet)
     clf.fit(train_x, data.train_y)
     clf.metadata_ = {"input_shape": list(data.train_x.shape[1:]),
                      "class_names": list(data.classes)}

@@ -34,19 +34,19 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         two classes, one independent sigmoid per class, one-vs-rest).
     """
 
-    def __init__(self, hidden_layer_sizes: Sequence[int] = (20, 7, 5),
-                 activation: str = "relu", init: str = "lecun", solver: str = "gd",
-                 learning_rate: float = 0.0075, max_iter: int = 2500, alpha: float = 0.0,
+    def __init__(self, hidden_layer_sizes: Sequence[int] = (100,),
+                 activation: str = "relu", init: str = "glorot", solver: str = "adam",
+                 learning_rate: float = 0.002, max_iter: int = 200, alpha: float = 0.0001,
                  clip_norm: float | None = None, dropout: float = 0.0,
                  learning_rate_schedule: str = "constant",
-                 batch_size: int | str | None = None,
+                 batch_size: int | str | None = "auto",
                  shuffle: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, patience: int = 10, min_delta: float = 0.0,
                  restore_best_weights: bool = True, warm_start: bool = False,
                  class_weight: Any = None, loss: str = "auto", random_state: Any = None,
                  verbose: bool | int = False,
                  callbacks: Sequence[Callback] | None = None, device: str = "cpu",
-                 tol: float | None = None, n_iter_no_change: int = 10) -> None:
+                 tol: float | None = 0.0001, n_iter_no_change: int = 10) -> None:
         super().__init__(hidden_layer_sizes, activation, init, solver, learning_rate, max_iter,
                          alpha, clip_norm, dropout, learning_rate_schedule, batch_size,
                          shuffle, early_stopping, validation_fraction, patience, min_delta,
