@@ -572,3 +572,21 @@ def test_batch_size_auto_is_min_200_n_samples():
     with pytest.raises(ValueError,
                        match="batch_size must be an integer > 0, 'auto' or None, got 'full'"):
         DNNClassifier.from_course(batch_size="full").fit(X, y)
+
+
+@pytest.mark.parametrize("n_features", [5, 60])  # 60 > 24 examples: the Gram path
+def test_integer_sample_weights_with_l2_equal_repeated_rows(n_features):
+    # scikit-learn's rule (check_sample_weight_equivalence): a weight of k is k
+    # copies of the row, so the L2 term is divided by the weights' sum.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((24, n_features))
+    y = (X[:, 0] > 0).astype(int)
+    w = rng.integers(1, 4, 24)
+    rep = np.repeat(np.arange(24), w)
+    kw = dict(hidden_layer_sizes=(4,), alpha=0.5, max_iter=30, learning_rate=0.1,
+              random_state=0)
+    a = DNNClassifier.from_course(**kw).fit(X, y, sample_weight=w.astype(float))
+    b = DNNClassifier.from_course(**kw).fit(X[rep], y[rep])
+    np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-10)
+    for key, value in b.parameters_.items():
+        np.testing.assert_allclose(a.parameters_[key], value, rtol=1e-9, atol=1e-12)

@@ -1,7 +1,10 @@
 """scikit-learn compatibility: check_estimator, Pipeline, GridSearchCV, cross_val_score."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -16,6 +19,16 @@ SMALL = dict(hidden_layer_sizes=(5,), max_iter=50, learning_rate=0.1, random_sta
 @parametrize_with_checks([DNNClassifier.from_course(**SMALL), DNNRegressor.from_course(**SMALL)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
+
+
+# The defaults (adam, mini-batches of "auto", tol stopping) are another path
+# through fit: the same checks on them, with fewer epochs to stay quick.
+@parametrize_with_checks([DNNClassifier(max_iter=20, random_state=0),
+                          DNNRegressor(max_iter=20, random_state=0)])
+def test_sklearn_estimator_checks_with_the_defaults(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(estimator)
 
 
 def _data(seed=0):

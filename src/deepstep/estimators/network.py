@@ -149,6 +149,9 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
         dropout_rng = np.random.default_rng(int(draw(0, 2**31 - 1)))
     optimizer = make_optimizer(estimator.solver, learning_rate, estimator.clip_norm, name)
+    # With sample weights the L2 term is divided by their sum, not by the
+    # number of rows: weights then mean repetitions (scikit-learn's rule).
     trainer = Trainer(weights, acts, loss, optimizer, callbacks,
-                      alpha=estimator.alpha, dropout=estimator.dropout, dropout_rng=dropout_rng)
+                      alpha=estimator.alpha, dropout=estimator.dropout, dropout_rng=dropout_rng,
+                      l2_per_weight=True)
     return Network(trainer, callbacks, dims, activations, stopping)

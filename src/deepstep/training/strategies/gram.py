@@ -117,7 +117,7 @@ class GramStep(FoldedStep):
         net, state = self.net, self.gram
         masks: list[Array] = []
         AL, caches = net.forward(X, masks, Z1=state.P + net.weights[0][1])
-        m = X.shape[1]
+        m = net.l2_count(X.shape[1], sample_weight)  # the L2 term's m
         cost = net.loss.cost(AL, Y, sample_weight)
         if net.alpha:
             squares = state.squared_norm() + sum(squared_norm(W) for W, _ in net.weights[1:])
