@@ -491,12 +491,36 @@ class EfficientAdam(Adam):
         lr_t = self.learning_rate * float(np.sqrt(1 - b2 ** self.t)) / (1 - b1 ** self.t)
         steps = []
         for g, v, s in zip(grads, self.v, self.s, strict=True):
-            xp = namespace(g)
-            v *= b1
-            v += (1 - b1) * g
+            if is_foreign(g):  # the array API has no out=: plain expressions
+                xp = namespace(g)
+                v *= b1
+                v += (1 - b1) * g
+                s *= b2
+                s += (1 - b2) * (g * g)
+                steps.append(lr_t * v / (xp.sqrt(s) + self.epsilon))
+                continue
+            # One scratch array (the gradient itself when the caller allows)
+            # instead of a temporary per operation: the update costs a few
+            # passes over the parameters, not several allocations as well.
+            if overwrite_grads:
+                tmp = g
+                v *= b1 / (1 - b1)   # v <- b1 v + (1 - b1) g, without a temporary
+                v += g
+                v *= 1 - b1
+                tmp *= g
+            else:
+                tmp = np.multiply(g, 1 - b1)
+                v *= b1
+                v += tmp
+                np.multiply(g, g, out=tmp)
+            tmp *= 1 - b2
             s *= b2
-            s += (1 - b2) * (g * g)
-            steps.append(lr_t * v / (xp.sqrt(s) + self.epsilon))
+            s += tmp
+            np.sqrt(s, out=tmp)
+            tmp += self.epsilon
+            np.divide(v, tmp, out=tmp)
+            tmp *= lr_t
+            steps.append(tmp)
         self.apply_steps(params, steps, out=out)
 
 
