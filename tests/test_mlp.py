@@ -242,3 +242,19 @@ def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+def test_multi_output_regression_reports_scikit_learns_loss(solver):
+    # scikit-learn averages the squared loss over the outputs too (its
+    # gradient is the per-sample sum's): loss_ and the curve mean the same here.
+    X, y = _load(load_diabetes, 300)
+    Y = np.column_stack([y, -0.5 * y + X[:, 0], X[:, 1] * X[:, 2]])
+    kw = dict(hidden_layer_sizes=(12,), solver=solver, random_state=0, max_iter=20,
+              shuffle=False, learning_rate_init=0.01, alpha=1e-3)
+    a, b = _fit(MLPRegressor, X, Y, **kw), _fit(sk.MLPRegressor, X, Y, **kw)
+    assert a.n_outputs_ == b.n_outputs_ == 3 and a.n_iter_ == b.n_iter_
+    assert a.loss_ == pytest.approx(b.loss_, rel=1e-8)
+    if solver != "lbfgs":
+        np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-8)
+    np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-6, atol=1e-7)

@@ -145,6 +145,18 @@ def _poisson(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floa
     return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 
 
+def _squared_error_per_output(AL: Array, Y: Array, sample_weight: Array | None = None
+                              ) -> np.floating:
+    # scikit-learn's MLPRegressor reports the squared loss averaged over the
+    # outputs as well: (1/(2 m n_L)) sum ||a(i) - y(i)||^2, while its gradient
+    # is that of the per-example sum (output_delta = AL - Y, as squared_error).
+    # With one output the two costs are the same numbers.
+    per_example = 0.5 * namespace(AL).sum((AL - Y) ** 2, axis=0)
+    if AL.shape[0] != 1:
+        per_example = per_example / AL.shape[0]
+    return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
+
+
 @finite_result("binary_cross_entropy_backward")
 def binary_cross_entropy_backward(AL: ArrayLike, Y: ArrayLike) -> Array:
     """Derivative of the cross-entropy cost with respect to AL (before the 1/m).
@@ -240,6 +252,10 @@ LOSSES: dict[str, Loss] = {
         "categorical_cross_entropy", "softmax", _categorical_cross_entropy, _output_minus_target
     ),
     "squared_error": Loss("squared_error", "identity", _squared_error, _output_minus_target),
+    # scikit-learn's MLPRegressor convention (see _squared_error_per_output):
+    # the same gradient, the cost reported per output.
+    "squared_error_per_output": Loss("squared_error_per_output", "identity",
+                                     _squared_error_per_output, _output_minus_target),
     "poisson": Loss("poisson", "exp", _poisson, _output_minus_target),
 }
 

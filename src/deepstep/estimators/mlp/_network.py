@@ -43,7 +43,7 @@ def loss_for(out_activation: str) -> Loss:
     Loss
     """
     name = {"logistic": "binary_cross_entropy", "softmax": "categorical_cross_entropy",
-            "identity": "squared_error", "exp": "poisson"}[out_activation]
+            "identity": "squared_error_per_output", "exp": "poisson"}[out_activation]
     return LOSSES[name]
 
 
