@@ -356,9 +356,9 @@ def test_a_split_with_fewer_than_two_samples_on_a_side_says_what_works(est):
     y = np.arange(20) % 2
     with pytest.raises(ValueError, match=r"validation_fraction=0.05 of the 20 samples: 1 to "
                        r"validate on and 19 to train on.*between 0.1 and 0.9 would work"):
-        est(**_small(early_stopping=True, validation_fraction=0.05)).fit(X, y)
+        est.from_course(**_small(early_stopping=True, validation_fraction=0.05)).fit(X, y)
     with pytest.raises(ValueError, match=r"2 to validate on and 1 to train on"):
-        est(**_small(early_stopping=True, validation_fraction=0.5)).fit(X[:3], y[:3])
+        est.from_course(**_small(early_stopping=True, validation_fraction=0.5)).fit(X[:3], y[:3])
 
 
 def test_a_class_too_rare_to_stratify_is_named():
@@ -590,3 +590,22 @@ def test_integer_sample_weights_with_l2_equal_repeated_rows(n_features):
     np.testing.assert_allclose(a.loss_curve_, b.loss_curve_, rtol=1e-10)
     for key, value in b.parameters_.items():
         np.testing.assert_allclose(a.parameters_[key], value, rtol=1e-9, atol=1e-12)
+
+
+def test_a_continued_model_refuses_another_kind_of_target():
+    # Found by the long fuzz profile: a model started on a multi-label indicator
+    # matrix accepted one label per example on the next partial_fit (and
+    # silently became single-label, its three sigmoid units read as classes).
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    Y = np.array([[0, 1, 1], [1, 0, 1], [0, 0, 1], [1, 1, 0], [0, 1, 0], [1, 0, 0]])
+    ml = DNNClassifier.from_course(**_small()).partial_fit(X, Y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"started on multi-label targets .* one label per"):
+        ml.partial_fit(X, np.array([0, 1, 2, 0, 1, 2]))
+    assert ml._multilabel and ml.classes_.tolist() == [0, 1, 2]
+    single = DNNClassifier.from_course(**_small()).partial_fit(X, np.arange(6) % 3,
+                                                               classes=[0, 1, 2])
+    with pytest.raises(ValueError, match=r"one label per example, classes .* indicator matrix"):
+        single.partial_fit(X, Y)
+    warm = DNNClassifier.from_course(**_small(warm_start=True)).fit(X, np.arange(6) % 3)
+    with pytest.raises(ValueError, match=r"fit \(warm_start=True\): the model was started"):
+        warm.fit(X, Y)

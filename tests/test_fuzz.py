@@ -1290,7 +1290,7 @@ def test_partial_fit(regime, data, classes):
     classifier = data.draw(st.booleans(), label="classifier")
     f = data.draw(st.integers(1, 3), label="n_features")
     params = draw_estimator_params(data, classifier)
-    est = (DNNClassifier if classifier else DNNRegressor)(**params)
+    est = (DNNClassifier if classifier else DNNRegressor).from_course(**params)
     outputs = None
     for step in range(2):
         n = data.draw(st.integers(0, 6), label=f"n_samples {step}")

@@ -83,7 +83,8 @@ def test_save_and_load_all_kinds(tmp_path, est):
     X, y = _data()
     X = StandardScaler().fit_transform(X)
     target = y if est is DNNClassifier else np.c_[X[:, 0], X[:, 1]]
-    model = est(hidden_layer_sizes=(4,), learning_rate=0.1, max_iter=20, random_state=0)
+    model = est.from_course(hidden_layer_sizes=(4,), learning_rate=0.1, max_iter=20,
+                            random_state=0)
     model.fit(X, target)
     model.save(tmp_path / "m.npz")
     loaded = deepstep.load(tmp_path / "m.npz")

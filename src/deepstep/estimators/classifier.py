@@ -88,9 +88,20 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         something else. scikit-learn's MLPClassifier refuses both.
         """
         fitted = getattr(self, "classes_", None)
-        if fitted is None or getattr(self, "_multilabel", False) or np.ndim(y) != 1:
+        if fitted is None or not (continuing or (self.warm_start and hasattr(self, "parameters_"))):
             return
-        if not (continuing or (self.warm_start and hasattr(self, "parameters_"))):
+        # Its kind of target too: one sigmoid per label and one unit per class
+        # are different networks, even with as many outputs.
+        was_multilabel = bool(getattr(self, "_multilabel", False))
+        multilabel = np.ndim(y) == 2 and np.shape(y)[1] != 1
+        if multilabel != was_multilabel:
+            call = "partial_fit" if continuing else "fit (warm_start=True)"
+            was = (f"multi-label targets ({len(fitted)} labels, an indicator matrix)"
+                   if was_multilabel else f"one label per example, classes {_show(fitted)}")
+            got = "an indicator matrix (multi-label)" if multilabel else "one label per example"
+            raise ValueError(f"DNNClassifier.{call}: the model was started on {was} and cannot "
+                             f"continue on {got}; fit a new model (warm_start=False)")
+        if was_multilabel or np.ndim(y) != 1:
             return
         labels = np.unique(y)
         if continuing:
