@@ -353,7 +353,7 @@ class Adam(Optimizer):
             self.s = [namespace(p).zeros_like(p) for p in params]
         self.t += 1
         b1, b2 = self.beta1, self.beta2
-        c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
+        factor, c2 = self._scales()
         steps = []
         for g, v, s in zip(grads, self.v, self.s, strict=True):
             if is_foreign(g):   # the array API has no out=: plain expressions
@@ -362,7 +362,8 @@ class Adam(Optimizer):
                 v += (1 - b1) * g
                 s *= b2
                 s += (1 - b2) * (g * g)
-                steps.append((self.learning_rate / c1) * v / (xp.sqrt(s / c2) + self.epsilon))
+                steps.append(factor * v / (xp.sqrt(s if c2 is None else s / c2)
+                                           + self.epsilon))
                 continue
             # One parameter-sized scratch array (the gradient itself, when the
             # caller allows) instead of a temporary per operation.
@@ -380,13 +381,20 @@ class Adam(Optimizer):
             tmp *= 1 - b2
             s *= b2
             s += tmp
-            np.divide(s, c2, out=tmp)
-            np.sqrt(tmp, out=tmp)
+            if c2 is None:
+                np.sqrt(s, out=tmp)
+            else:
+                np.divide(s, c2, out=tmp)
+                np.sqrt(tmp, out=tmp)
             tmp += self.epsilon
             np.divide(v, tmp, out=tmp)    # v / (sqrt(s_hat) + eps)
-            tmp *= self.learning_rate / c1
+            tmp *= factor
             steps.append(tmp)
         self.apply_steps(params, steps, out=out)
+
+    def _scales(self) -> tuple[float, float | None]:
+        """This step's factor on ``v / (sqrt(s / c2) + epsilon)``, and ``c2`` (None: 1)."""
+        return self.learning_rate / (1 - self.beta1 ** self.t), 1 - self.beta2 ** self.t
 
 
 class HeavyBall(Optimizer):
@@ -466,62 +474,10 @@ class EfficientAdam(Adam):
     state as :class:`Adam`.
     """
 
-    def update(self, params: Sequence[Array], grads: Sequence[Array], *,
-               overwrite_grads: bool = False, prescaled: bool = False,
-               out: Sequence[Array] | None = None) -> None:
-        """One Adam step in this ordering, in place (or into ``out``).
-
-        Parameters
-        ----------
-        params : sequence of ndarray
-        grads : sequence of ndarray
-        overwrite_grads : bool, default=False
-            Use ``grads`` as scratch space instead of a temporary.
-        prescaled : bool, default=False
-            Not available: the moments need the raw gradients.
-        out : sequence of ndarray, optional
-        """
-        _refuse_prescaled(self, prescaled)
-        grads = self.clip(grads)
-        if self.v is None or self.s is None:
-            self.v = [namespace(p).zeros_like(p) for p in params]
-            self.s = [namespace(p).zeros_like(p) for p in params]
-        self.t += 1
-        b1, b2 = self.beta1, self.beta2
-        lr_t = self.learning_rate * float(np.sqrt(1 - b2 ** self.t)) / (1 - b1 ** self.t)
-        steps = []
-        for g, v, s in zip(grads, self.v, self.s, strict=True):
-            if is_foreign(g):  # the array API has no out=: plain expressions
-                xp = namespace(g)
-                v *= b1
-                v += (1 - b1) * g
-                s *= b2
-                s += (1 - b2) * (g * g)
-                steps.append(lr_t * v / (xp.sqrt(s) + self.epsilon))
-                continue
-            # One scratch array (the gradient itself when the caller allows)
-            # instead of a temporary per operation: the update costs a few
-            # passes over the parameters, not several allocations as well.
-            if overwrite_grads:
-                tmp = g
-                v *= b1 / (1 - b1)   # v <- b1 v + (1 - b1) g, without a temporary
-                v += g
-                v *= 1 - b1
-                tmp *= g
-            else:
-                tmp = np.multiply(g, 1 - b1)
-                v *= b1
-                v += tmp
-                np.multiply(g, g, out=tmp)
-            tmp *= 1 - b2
-            s *= b2
-            s += tmp
-            np.sqrt(s, out=tmp)
-            tmp += self.epsilon
-            np.divide(v, tmp, out=tmp)
-            tmp *= lr_t
-            steps.append(tmp)
-        self.apply_steps(params, steps, out=out)
+    def _scales(self) -> tuple[float, float | None]:
+        """``lr sqrt(1 - beta2^t) / (1 - beta1^t)`` on ``v / (sqrt(s) + epsilon)``."""
+        b1, b2, t = self.beta1, self.beta2, self.t
+        return self.learning_rate * float(np.sqrt(1 - b2 ** t)) / (1 - b1 ** t), None
 
 
 def _refuse_prescaled(optimizer: Optimizer, prescaled: bool) -> None:
