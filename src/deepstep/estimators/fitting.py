@@ -48,7 +48,8 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
         early = bool(model.early_stopping and validation is not None and not partial)
         start = _StartingParameters(model, dims, dtype, rng)
         net = network.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
-                                  epochs, early, xp)
+                                  epochs, early, xp, tol=checked["tol"],
+                                  n_iter_no_change=checked["n_iter_no_change"])
         trainer, callbacks, stopping = net.trainer, net.callbacks, net.stopping
         start.settle(model, trainer)
         # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
@@ -117,12 +118,12 @@ def _warn_if_not_converged(model: Any, trainer: Trainer, stopping: Any,
         return
     name = type(model).__name__
     if isinstance(stopping, NoImprovementStopping):
-        rule = (f"the training loss stopped improving by tol={model.tol} for "
-                f"n_iter_no_change={model.n_iter_no_change} epochs")
+        rule = (f"the training loss stopped improving by tol={stopping.tol:g} for "
+                f"n_iter_no_change={stopping.n_iter_no_change} epochs")
         fix = "raise max_iter, or set tol=None to train for exactly max_iter epochs"
     else:
         rule = (f"early stopping's validation loss stopped improving for "
-                f"patience={model.patience} epochs")
+                f"patience={stopping.patience} epochs")
         fix = "raise max_iter"
     warnings.warn(f"{name}: max_iter={epochs} epochs ran out before {rule}; the model may "
                   f"not have converged ({fix})", ConvergenceWarning, stacklevel=6)

@@ -92,7 +92,8 @@ def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
 
 
 def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng: Any,
-                learning_rate: float, epochs: int, early_stopping: bool, xp: Any) -> Network:
+                learning_rate: float, epochs: int, early_stopping: bool, xp: Any, *,
+                tol: float | None = None, n_iter_no_change: int = 10) -> Network:
     """A trainer for a fresh fit (or a warm start from the fitted weights).
 
     Parameters
@@ -113,6 +114,9 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         Add an :class:`EarlyStopping` on the validation loss.
     xp : module
         The device's array library; the weights are created there.
+    tol, n_iter_no_change : float or None, int
+        The checked stopping rule on the training loss (None: none), used
+        without early stopping.
     """
     name = type(estimator).__name__
     dims = list(dims)
@@ -132,14 +136,13 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
                for l in range(1, len(dims))]
     callbacks = make_callbacks(estimator, epochs)
     stopping: Callback | None = None
-    tol = getattr(estimator, "tol", None)  # None in estimators pickled before tol existed
     if early_stopping:
         stopping = EarlyStopping("val_loss", estimator.patience, estimator.min_delta,
                                  estimator.restore_best_weights)
     elif tol is not None:
         # scikit-learn's rule on the training loss: more than n_iter_no_change
         # epochs without an improvement of tol end the fit.
-        stopping = NoImprovementStopping("loss", tol, getattr(estimator, "n_iter_no_change", 10))
+        stopping = NoImprovementStopping("loss", tol, n_iter_no_change)
     if stopping is not None:
         callbacks.append(stopping)
     dropout_rng = None

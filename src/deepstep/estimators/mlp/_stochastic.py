@@ -23,7 +23,7 @@ from ...optimizers import EfficientAdam, HeavyBall, Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.strategies import Network
 from ._callbacks import EpochRecord, InverseScaling, ValidationScore
-from ._network import predict_raw
+from ._network import predict_raw, to_sklearn
 
 __all__ = ["fit_stochastic", "make_optimizer"]
 
@@ -136,8 +136,7 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
                     rng=est._random_state, sample_weight=sample_weight)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
-    est.coefs_ = [np.ascontiguousarray(W.T) for W, _ in net.weights]
-    est.intercepts_ = [b.ravel().copy() for _, b in net.weights]
+    est.coefs_, est.intercepts_ = to_sklearn(net.weights)
     est._no_improvement_count = stopping.wait
     if early:
         est.best_validation_score_ = stopping.best
