@@ -35,6 +35,7 @@ from .callbacks import Callback, History, TerminateOnNaN
 from .evaluation import evaluate
 from .guard import DivergenceGuard
 from .strategies import Network, Step, choose_step
+from .threads import BlasThreads
 
 __all__ = ["Trainer"]
 
@@ -202,6 +203,7 @@ class Trainer:
         self.guard.reset()
         end = self.epoch + epochs
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
+        self._threads = BlasThreads()
         net = Network(self.weights, self.activations, self.loss, self.alpha, self.dropout,
                       self.dropout_rng, self.l2_per_weight)
         self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
@@ -209,6 +211,7 @@ class Trainer:
         self._resume = {}
         batches = None if batch_size is None else MiniBatches(batch_size, shuffle, rng)
         try:
+            self._threads.__enter__()
             for epoch in range(self.epoch, end):
                 self._call("on_epoch_begin", epoch, {})
                 # Overflow inside a diverging step is reported once, as a
@@ -229,6 +232,7 @@ class Trainer:
                     self.parameters, self.epoch, self.terminate_on_nan.mode):
                 self.diverged_at = self.epoch
         finally:
+            self._threads.__exit__(None, None, None)
             self._step.close()
             self._step = None
             if batches is not None:
@@ -243,7 +247,9 @@ class Trainer:
         Returns the epoch's cost: the step's, or the mean of the batch costs
         (a non-finite batch cost ends the epoch at once).
         """
+        threads = self._threads
         if batches is None:
+            threads.check()
             self._call("on_batch_begin", 0, {})
             cost = step(X, Y, sample_weight)
             self._call("on_batch_end", 0, {"loss": float(cost)})
@@ -252,6 +258,7 @@ class Trainer:
         for X_part, Y_part, w_part in batches.parts(X, Y, sample_weight):
             self.guard.remember_if_finite(step.params)  # once per epoch (or block)
             for batch, (Xb, Yb, wb) in enumerate(batches(X_part, Y_part, w_part)):
+                threads.check()
                 self._call("on_batch_begin", batch, {})
                 cost = step(Xb, Yb, wb)
                 k = Xb.shape[1]

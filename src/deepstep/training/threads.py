@@ -1,0 +1,173 @@
+"""How many BLAS threads a fit uses: fewer while other processes want the cores.
+
+OpenBLAS splits every matrix product over all its threads and waits for the
+slowest. When another process is busy on one of the cores (a CI job,
+``GridSearchCV(n_jobs=2)``, a Dask worker, a shared box), the thread that
+shares a core with it runs a time slice late, and every product of a fit
+waits for it: a mini-batch epoch then takes 2-3x as long as on one thread.
+:class:`BlasThreads` looks, every few steps, at how many tasks outside this
+process are running and lowers the BLAS thread count to the cores that are
+left (never below 1, never above what the fit started with), raising it
+again when they are free. It changes no arithmetic deepstep does; like
+running on a machine with fewer cores, it can change the last bits of a
+product's rounding.
+
+The ``DEEPSTEP_BLAS_THREADS`` environment variable chooses the policy:
+``auto`` (the default) as above; a positive integer ``n``: exactly ``n``
+BLAS threads during every fit, whatever the load (bit-for-bit reproducible
+runs on a loaded machine); ``off``: leave the BLAS thread count alone.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import time
+from typing import Any
+
+__all__ = ["BlasThreads", "others_running", "policy"]
+
+ENV = "DEEPSTEP_BLAS_THREADS"
+_BLAS: list[Any] = []  # threadpoolctl's view of the BLAS libraries, found once (~10 ms)
+
+
+def policy() -> str | int:
+    """The ``DEEPSTEP_BLAS_THREADS`` setting: ``"auto"``, ``"off"`` or a thread count.
+
+    Raises
+    ------
+    ValueError
+        For any other value, naming the variable and what it holds.
+    """
+    value = os.environ.get(ENV, "auto").strip().lower() or "auto"
+    if value in ("auto", "off"):
+        return value
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValueError(f"{ENV} must be 'auto', 'off' or a positive integer, got "
+                         f"{os.environ[ENV]!r}")
+    return n
+
+
+def others_running() -> int | None:
+    """Tasks running or runnable on this machine now, this process's threads excluded.
+
+    Read from Linux's ``/proc`` (the instantaneous ``running`` field of
+    ``/proc/loadavg``, minus this process's threads in state R, which
+    include its own spinning BLAS threads); None where ``/proc`` has no
+    such files.
+    """
+    try:
+        with open("/proc/loadavg") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    own = 0
+    for path in glob.glob("/proc/self/task/*/stat"):
+        try:
+            with open(path) as f:
+                stat = f.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        # The state follows the parenthesised name, which may hold spaces.
+        if stat[stat.rindex(")") + 2:stat.rindex(")") + 3] == "R":
+            own += 1
+    return max(running - own, 0)
+
+
+def _blas_controller() -> Any:
+    """threadpoolctl's controller of the loaded BLAS libraries, or None without threadpoolctl."""
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # the plain NumPy install: leave BLAS as it is
+            return None
+        _BLAS.append(ThreadpoolController().select(user_api="blas"))
+    return _BLAS[0]
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class BlasThreads:
+    """A fit's BLAS thread count: a context manager the trainer polls with :meth:`check`.
+
+    Parameters
+    ----------
+    every : float, default=0.05
+        Seconds between two looks at the machine's load (a look reads a few
+        small ``/proc`` files, tens of microseconds; between looks
+        :meth:`check` only reads the clock).
+    """
+
+    def __init__(self, every: float = 0.05) -> None:
+        self.every = every
+        self._last = -float("inf")
+        self._controller: Any = None
+        self._limiter: Any = None
+        self._base = 1
+        self._current: int | None = None
+        self._auto = False
+        self._setting = policy()  # a bad value fails here, before any work
+
+    def __enter__(self) -> BlasThreads:
+        setting = self._setting
+        if setting == "off":
+            return self
+        self._controller = _blas_controller()
+        if self._controller is None:
+            return self
+        counts = [lib["num_threads"] for lib in self._controller.info()]
+        if not counts:
+            self._controller = None
+            return self
+        self._base = max(counts)
+        self._auto = setting == "auto"
+        self._set(self._base if self._auto else int(setting))
+        self._last = -float("inf")
+        self.check()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._limiter is not None:
+            self._limiter.restore_original_limits()
+        self._limiter = None
+        self._controller = None
+        self._current = None
+
+    @property
+    def threads(self) -> int | None:
+        """The BLAS thread count in force now (None: not managed)."""
+        return self._current
+
+    def wanted(self, others: int | None) -> int:
+        """The thread count for ``others`` competing tasks: the cores they leave, in [1, base]."""
+        if others is None:
+            return self._base
+        return max(1, min(self._base, _cores() - others))
+
+    def check(self) -> None:
+        """At most every :attr:`every` seconds, match the thread count to the load (``auto``)."""
+        if not self._auto:
+            return
+        now = time.perf_counter()
+        if now - self._last < self.every:
+            return
+        self._last = now
+        self._set(self.wanted(others_running()))
+
+    def _set(self, n: int) -> None:
+        if n == self._current or self._controller is None:
+            return
+        if self._limiter is None:
+            self._limiter = self._controller.limit(limits=n)
+        else:
+            self._controller.limit(limits=n)
+        self._current = n

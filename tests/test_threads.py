@@ -1,0 +1,105 @@
+"""deepstep.training.threads: the BLAS thread count follows the machine's load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deepstep import DNNClassifier
+from deepstep.training import threads
+from deepstep.training.callbacks import Callback
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+def _blas_threads() -> int:
+    return max(lib["num_threads"] for lib in threadpoolctl.threadpool_info()
+               if lib["user_api"] == "blas")
+
+
+class _Record(Callback):
+    """Records the BLAS thread count seen at every batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_batch_end(self, batch, logs=None):
+        self.seen.append(_blas_threads())
+
+
+def _fit_recording(monkeypatch, setting, others=None):
+    monkeypatch.setenv(threads.ENV, setting)
+    if others is not None:
+        monkeypatch.setattr(threads, "others_running", lambda: others)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 5))
+    y = (X[:, 0] > 0).astype(int)
+    record = _Record()
+    clf = DNNClassifier(hidden_layer_sizes=(4,), batch_size=16, max_iter=3, tol=None,
+                        random_state=0, callbacks=[record])
+    before = _blas_threads()
+    clf.fit(X, y)
+    assert _blas_threads() == before  # restored after the fit
+    return record.seen, before
+
+
+@pytest.mark.parametrize("value", ["auto", "AUTO", " off ", "1", "3", ""])
+def test_policy_accepts_auto_off_and_counts(monkeypatch, value):
+    monkeypatch.setenv(threads.ENV, value)
+    expected = value.strip().lower() or "auto"
+    assert threads.policy() == (int(expected) if expected.isdigit() else expected)
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_policy_refuses_anything_else_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv(threads.ENV, value)
+    with pytest.raises(ValueError, match=f"DEEPSTEP_BLAS_THREADS.*{value!r}"):
+        threads.policy()
+
+
+def test_a_bad_setting_fails_before_training(monkeypatch):
+    monkeypatch.setenv(threads.ENV, "many")
+    record = _Record()
+    clf = DNNClassifier(hidden_layer_sizes=(3,), max_iter=5, callbacks=[record])
+    with pytest.raises(ValueError, match="DEEPSTEP_BLAS_THREADS"):
+        clf.fit(np.zeros((8, 2)), np.arange(8) % 2)
+    assert record.seen == []  # not one batch ran
+
+
+@pytest.mark.parametrize(("cores", "base", "others", "expected"), [
+    (2, 2, 0, 2), (2, 2, 1, 1), (2, 2, 5, 1), (8, 4, 2, 4), (8, 4, 6, 2), (4, 4, None, 4),
+])
+def test_wanted_is_the_cores_others_leave_within_one_and_the_start(monkeypatch, cores, base,
+                                                                  others, expected):
+    monkeypatch.setattr(threads, "_cores", lambda: cores)
+    governor = threads.BlasThreads()
+    governor._base = base
+    assert governor.wanted(others) == expected
+
+
+def test_others_running_excludes_this_process():
+    others = threads.others_running()
+    if others is None:
+        pytest.skip("no /proc/loadavg here")
+    assert isinstance(others, int) and others >= 0
+
+
+def test_auto_lowers_blas_threads_while_others_run_and_restores_them(monkeypatch):
+    if _blas_threads() < 2:
+        pytest.skip("BLAS runs one thread here already")
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    seen, before = _fit_recording(monkeypatch, "auto", others=1)
+    assert seen and set(seen) == {1}
+    seen, _ = _fit_recording(monkeypatch, "auto", others=0)
+    assert set(seen) == {min(before, 2)}
+
+
+def test_a_fixed_count_holds_for_the_fit(monkeypatch):
+    seen, _ = _fit_recording(monkeypatch, "1", others=0)
+    assert set(seen) == {1}
+
+
+def test_off_leaves_blas_alone(monkeypatch):
+    seen, before = _fit_recording(monkeypatch, "off", others=7)
+    assert set(seen) == {before}
