@@ -215,8 +215,8 @@ def finite_result(func: str) -> Callable[[F], F]:
     floating-point warnings silenced and every array it returns is checked:
     a non-finite result raises ``ValueError`` naming the function, instead of
     a RuntimeWarning followed by a silent inf or NaN. The undecorated function
-    stays available as ``__wrapped__`` (the training loop uses those: it has
-    its own divergence handling).
+    stays available as ``__wrapped__`` (the training loop calls unchecked
+    kernels instead: it has its own divergence handling).
     """
     def decorate(f: F) -> F:
         @functools.wraps(f)

@@ -107,7 +107,10 @@ def _binary_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = Non
     # the rows, averaged over the examples.
     xp = namespace(AL)
     eps = float(xp.finfo(AL.dtype).eps)
-    P = xp.clip(AL, eps, 1 - eps)
+    # np.clip's Python wrapper costs more than the arithmetic on a (1, m) output
+    # (the full-batch cat model computes this every iteration): two ufuncs do it.
+    P = (xp.clip(AL, eps, 1 - eps) if is_foreign(AL)
+         else np.minimum(np.maximum(AL, eps), 1 - eps))
     if sample_weight is None:
         cost = (-1.0 / AL.shape[1]) * xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P))
     else:

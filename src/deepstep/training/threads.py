@@ -119,21 +119,28 @@ class BlasThreads:
 
     def __enter__(self) -> BlasThreads:
         setting = self._setting
-        if setting == "off":
-            return self
-        self._controller = _blas_controller()
-        if self._controller is None:
-            return self
-        counts = [lib["num_threads"] for lib in self._controller.info()]
-        if not counts:
-            self._controller = None
-            return self
-        self._base = max(counts)
-        self._auto = setting == "auto"
-        self._set(self._base if self._auto else int(setting))
         self._last = -float("inf")
-        self.check()
+        if setting == "auto":
+            # threadpoolctl is first asked (~10-30 ms, once per process) when
+            # a look finds the cores taken; a quiet machine never pays it.
+            self._auto = True
+            self.check()
+        elif setting != "off" and self._connect():
+            self._set(int(setting))
         return self
+
+    def _connect(self) -> bool:
+        """Find the BLAS libraries and their thread count; False if there are none."""
+        if self._controller is None:
+            controller = _blas_controller()
+            counts = [] if controller is None else [lib["num_threads"]
+                                                    for lib in controller.info()]
+            if not counts:
+                self._auto = False  # nothing to manage
+                return False
+            self._controller, self._base = controller, max(counts)
+            self._current = self._base
+        return True
 
     def __exit__(self, *exc: Any) -> None:
         if self._limiter is not None:
@@ -144,7 +151,7 @@ class BlasThreads:
 
     @property
     def threads(self) -> int | None:
-        """The BLAS thread count in force now (None: not managed)."""
+        """The BLAS thread count in force now (None: not changed by this fit so far)."""
         return self._current
 
     def wanted(self, others: int | None) -> int:
@@ -161,10 +168,14 @@ class BlasThreads:
         if now - self._last < self.every:
             return
         self._last = now
-        self._set(self.wanted(others_running()))
+        others = others_running()
+        if self._controller is None and not others:
+            return  # all cores free, BLAS untouched so far: nothing to change
+        if self._connect():
+            self._set(self.wanted(others))
 
     def _set(self, n: int) -> None:
-        if n == self._current or self._controller is None:
+        if n == self._current:
             return
         if self._limiter is None:
             self._limiter = self._controller.limit(limits=n)
