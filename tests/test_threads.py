@@ -30,6 +30,7 @@ class _Record(Callback):
 
 def _fit_recording(monkeypatch, setting, others=None):
     monkeypatch.setenv(threads.ENV, setting)
+    monkeypatch.setattr(threads.BlasThreads, "EVERY", 0.0)  # look before every step
     if others is not None:
         monkeypatch.setattr(threads, "others_running", lambda: others)
     rng = np.random.default_rng(0)
@@ -90,6 +91,8 @@ def test_auto_lowers_blas_threads_while_others_run_and_restores_them(monkeypatch
         pytest.skip("BLAS runs one thread here already")
     monkeypatch.setattr(threads, "_cores", lambda: 2)
     seen, before = _fit_recording(monkeypatch, "auto", others=1)
+    # the first look only notes the busy core; the second, before the first
+    # step, confirms it
     assert seen and set(seen) == {1}
     seen, _ = _fit_recording(monkeypatch, "auto", others=0)
     assert set(seen) == {min(before, 2)}
@@ -103,3 +106,20 @@ def test_a_fixed_count_holds_for_the_fit(monkeypatch):
 def test_off_leaves_blas_alone(monkeypatch):
     seen, before = _fit_recording(monkeypatch, "off", others=7)
     assert set(seen) == {before}
+
+
+def test_one_busy_look_alone_changes_nothing(monkeypatch):
+    monkeypatch.setenv(threads.ENV, "auto")
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    looks = iter([1, 0, 1, 0, 1, 0] * 100)
+    monkeypatch.setattr(threads, "others_running", lambda: next(looks))
+    governor = threads.BlasThreads(every=0.0)
+    with governor:
+        for _ in range(20):
+            governor.check()
+            assert governor.threads is None  # threadpoolctl never even asked
+    looks = iter([1, 1])
+    with threads.BlasThreads(every=0.0) as governor:  # two in a row: confirmed
+        governor.check()
+        if _blas_threads() >= 2:
+            assert governor.threads == 1

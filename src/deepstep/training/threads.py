@@ -101,25 +101,29 @@ class BlasThreads:
 
     Parameters
     ----------
-    every : float, default=0.05
-        Seconds between two looks at the machine's load (a look reads a few
-        small ``/proc`` files, tens of microseconds; between looks
-        :meth:`check` only reads the clock).
+    every : float, optional
+        Seconds between two looks at the machine's load (default
+        :attr:`EVERY`; a look reads a few small ``/proc`` files, tens of
+        microseconds; between looks :meth:`check` only reads the clock).
     """
 
-    def __init__(self, every: float = 0.05) -> None:
-        self.every = every
+    #: Default seconds between two looks.
+    EVERY = 0.05
+
+    def __init__(self, every: float | None = None) -> None:
+        self.every = self.EVERY if every is None else every
         self._last = -float("inf")
         self._controller: Any = None
         self._limiter: Any = None
         self._base = 1
         self._current: int | None = None
         self._auto = False
+        self._busy = False  # what the last look found
         self._setting = policy()  # a bad value fails here, before any work
 
     def __enter__(self) -> BlasThreads:
         setting = self._setting
-        self._last = -float("inf")
+        self._last, self._busy = -float("inf"), False
         if setting == "auto":
             # threadpoolctl is first asked (~10-30 ms, once per process) when
             # a look finds the cores taken; a quiet machine never pays it.
@@ -169,7 +173,15 @@ class BlasThreads:
             return
         self._last = now
         others = others_running()
-        if self._controller is None and not others:
+        # A task seen running in one look only is usually a kernel thread or
+        # a short-lived process: the threads go down when two looks in a
+        # row find the cores taken, and up again at the first look that
+        # finds them free.
+        busy = bool(others)
+        confirmed, self._busy = busy and self._busy, busy
+        if busy and not confirmed:
+            return
+        if self._controller is None and not busy:
             return  # all cores free, BLAS untouched so far: nothing to change
         if self._connect():
             self._set(self.wanted(others))
