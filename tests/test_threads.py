@@ -31,6 +31,7 @@ class _Record(Callback):
 def _fit_recording(monkeypatch, setting, others=None):
     monkeypatch.setenv(threads.ENV, setting)
     monkeypatch.setattr(threads.BlasThreads, "EVERY", 0.0)  # look before every step
+    monkeypatch.setattr(threads, "_LAST_LOOK", [False, -float("inf")])  # no earlier fit
     if others is not None:
         monkeypatch.setattr(threads, "others_running", lambda: others)
     rng = np.random.default_rng(0)
@@ -111,6 +112,7 @@ def test_off_leaves_blas_alone(monkeypatch):
 def test_one_busy_look_alone_changes_nothing(monkeypatch):
     monkeypatch.setenv(threads.ENV, "auto")
     monkeypatch.setattr(threads, "_cores", lambda: 2)
+    monkeypatch.setattr(threads, "_LAST_LOOK", [False, -float("inf")])
     looks = iter([1, 0, 1, 0, 1, 0] * 100)
     monkeypatch.setattr(threads, "others_running", lambda: next(looks))
     governor = threads.BlasThreads(every=0.0)
@@ -123,3 +125,18 @@ def test_one_busy_look_alone_changes_nothing(monkeypatch):
         governor.check()
         if _blas_threads() >= 2:
             assert governor.threads == 1
+
+
+def test_a_busy_look_of_the_previous_fit_counts_as_the_first(monkeypatch):
+    if _blas_threads() < 2:
+        pytest.skip("BLAS runs one thread here already")
+    monkeypatch.setenv(threads.ENV, "auto")
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    monkeypatch.setattr(threads, "_LAST_LOOK", [False, -float("inf")])
+    monkeypatch.setattr(threads, "others_running", lambda: 1)
+    with threads.BlasThreads(every=10.0) as first:  # one look only: not yet confirmed
+        assert first.threads is None
+    with threads.BlasThreads(every=10.0) as second:  # its first look confirms
+        assert second.threads == 1
+        assert _blas_threads() == 1
+    assert _blas_threads() >= 2

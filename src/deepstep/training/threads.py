@@ -29,6 +29,10 @@ __all__ = ["BlasThreads", "others_running", "policy"]
 
 ENV = "DEEPSTEP_BLAS_THREADS"
 _BLAS: list[Any] = []  # threadpoolctl's view of the BLAS libraries, found once (~10 ms)
+#: The last look of any fit in this process: (busy, when). A fit that starts
+#: within a second of a busy look (the next fit of a grid search or of a
+#: benchmark's rounds) takes it as its own first look.
+_LAST_LOOK: list[Any] = [False, -float("inf")]
 
 
 def policy() -> str | int:
@@ -123,7 +127,8 @@ class BlasThreads:
 
     def __enter__(self) -> BlasThreads:
         setting = self._setting
-        self._last, self._busy = -float("inf"), False
+        busy, when = _LAST_LOOK
+        self._last, self._busy = -float("inf"), busy and time.perf_counter() - when < 1.0
         if setting == "auto":
             # threadpoolctl is first asked (~10-30 ms, once per process) when
             # a look finds the cores taken; a quiet machine never pays it.
@@ -179,6 +184,7 @@ class BlasThreads:
         # finds them free.
         busy = bool(others)
         confirmed, self._busy = busy and self._busy, busy
+        _LAST_LOOK[:] = [busy, now]
         if busy and not confirmed:
             return
         if self._controller is None and not busy:
