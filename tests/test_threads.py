@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from deepstep import DNNClassifier
+from deepstep.estimators import prediction
 from deepstep.training import threads
 from deepstep.training.callbacks import Callback
 
@@ -140,3 +143,42 @@ def test_a_busy_look_of_the_previous_fit_counts_as_the_first(monkeypatch):
         assert second.threads == 1
         assert _blas_threads() == 1
     assert _blas_threads() >= 2
+
+
+def test_overlapping_users_restore_the_original_count_once_the_last_ends(monkeypatch):
+    if _blas_threads() < 2:
+        pytest.skip("BLAS runs one thread here already")
+    before = _blas_threads()
+    monkeypatch.setenv(threads.ENV, "1")
+    first = threads.BlasThreads().__enter__()
+    second = threads.BlasThreads().__enter__()   # starts while the first holds 1 thread
+    assert _blas_threads() == 1
+    first.__exit__(None, None, None)              # the first ends before the second
+    assert _blas_threads() == 1
+    second.__exit__(None, None, None)
+    assert _blas_threads() == before              # not the 1 the second saw at its start
+
+
+def test_predict_proba_lowers_the_threads_while_the_cores_are_taken(monkeypatch):
+    if _blas_threads() < 2:
+        pytest.skip("BLAS runs one thread here already")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 5))
+    clf = DNNClassifier(hidden_layer_sizes=(4,), max_iter=2, tol=None,
+                        random_state=0).fit(X, X[:, 0] > 0)
+    monkeypatch.setenv(threads.ENV, "auto")
+    monkeypatch.setattr(threads, "_cores", lambda: 2)
+    monkeypatch.setattr(threads, "_LAST_LOOK", [True, time.perf_counter()])
+    monkeypatch.setattr(threads, "others_running", lambda: 1)
+    seen = []
+    real_forward = prediction.forward
+
+    def recording_forward(*args, **kwargs):
+        seen.append(_blas_threads())
+        return real_forward(*args, **kwargs)
+    monkeypatch.setattr(prediction, "forward", recording_forward)
+    expected = clf.predict_proba(X)
+    assert seen and set(seen) == {1}
+    assert _blas_threads() >= 2
+    monkeypatch.setenv(threads.ENV, "off")
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-12)

@@ -107,12 +107,15 @@ def _binary_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None = Non
     # the rows, averaged over the examples.
     xp = namespace(AL)
     eps = float(xp.finfo(AL.dtype).eps)
-    # np.clip's Python wrapper costs more than the arithmetic on a (1, m) output
-    # (the full-batch cat model computes this every iteration): two ufuncs do it.
-    P = (xp.clip(AL, eps, 1 - eps) if is_foreign(AL)
-         else np.minimum(np.maximum(AL, eps), 1 - eps))
+    # np.clip's and np.sum's Python wrappers cost more than the arithmetic on a
+    # (1, m) output (the full-batch cat model computes this every iteration):
+    # on NumPy the ufuncs they call do it.
+    foreign = is_foreign(AL)
+    P = xp.clip(AL, eps, 1 - eps) if foreign else np.minimum(np.maximum(AL, eps), 1 - eps)
     if sample_weight is None:
-        cost = (-1.0 / AL.shape[1]) * xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P))
+        terms = Y * xp.log(P) + (1 - Y) * xp.log1p(-P)
+        cost = (-1.0 / AL.shape[1]) * (xp.sum(terms) if foreign
+                                       else np.add.reduce(terms, axis=None))
     else:
         per_example = -xp.sum(Y * xp.log(P) + (1 - Y) * xp.log1p(-P), axis=0)
         cost = _mean(per_example, AL.shape[1], sample_weight)

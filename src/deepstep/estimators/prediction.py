@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._backend import to_numpy
 from ..activations import Activation
 from ..propagation import forward, resolve_activations
+from ..training.threads import BlasThreads
 from . import placement
 
 __all__ = ["PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "block_rows", "forward_in_blocks",
@@ -84,10 +85,12 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
     if placement.is_sparse(X):  # each block is densified: its rows within the budget too
         per_row = X.shape[1] * np.dtype(X.dtype).itemsize
         block = max(1, min(block, PREDICT_BLOCK_BYTES // per_row))
-    for start in range(0, X.shape[0], block):
-        stop = start + block
-        AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
-        out[start:stop] = to_numpy(AL).T
+    with BlasThreads() as threads:  # fewer BLAS threads while the cores are taken
+        for start in range(0, X.shape[0], block):
+            threads.check()
+            stop = start + block
+            AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
+            out[start:stop] = to_numpy(AL).T
     return out
 
 

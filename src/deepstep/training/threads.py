@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
 import time
 from typing import Any
 
@@ -33,6 +34,12 @@ _BLAS: list[Any] = []  # threadpoolctl's view of the BLAS libraries, found once 
 #: within a second of a busy look (the next fit of a grid search or of a
 #: benchmark's rounds) takes it as its own first look.
 _LAST_LOOK: list[Any] = [False, -float("inf")]
+#: The BLAS thread count is one per process, shared by fits and predictions
+#: running in several threads at once: the first to change it keeps the
+#: original counts (threadpoolctl's limiter) and the last to finish restores
+#: them, so an overlap never leaves BLAS on the lowered count.
+_SHARED: dict[str, Any] = {"users": 0, "limiter": None, "base": None}
+_LOCK = threading.Lock()
 
 
 def policy() -> str | int:
@@ -118,7 +125,7 @@ class BlasThreads:
         self.every = self.EVERY if every is None else every
         self._last = -float("inf")
         self._controller: Any = None
-        self._limiter: Any = None
+        self._holds = False  # this instance counts among _SHARED["users"]
         self._base = 1
         self._current: int | None = None
         self._auto = False
@@ -147,14 +154,20 @@ class BlasThreads:
             if not counts:
                 self._auto = False  # nothing to manage
                 return False
-            self._controller, self._base = controller, max(counts)
-            self._current = self._base
+            with _LOCK:  # while another fit holds it lowered, its original count
+                base = _SHARED["base"] if _SHARED["limiter"] is not None else max(counts)
+            self._controller, self._base = controller, base
+            self._current = max(counts)
         return True
 
     def __exit__(self, *exc: Any) -> None:
-        if self._limiter is not None:
-            self._limiter.restore_original_limits()
-        self._limiter = None
+        with _LOCK:
+            if self._holds:
+                _SHARED["users"] -= 1
+                if _SHARED["users"] == 0:
+                    _SHARED["limiter"].restore_original_limits()
+                    _SHARED["limiter"] = _SHARED["base"] = None
+        self._holds = False
         self._controller = None
         self._current = None
 
@@ -193,10 +206,15 @@ class BlasThreads:
             self._set(self.wanted(others))
 
     def _set(self, n: int) -> None:
-        if n == self._current:
+        if n == self._current and self._holds:
             return
-        if self._limiter is None:
-            self._limiter = self._controller.limit(limits=n)
-        else:
-            self._controller.limit(limits=n)
+        with _LOCK:
+            if _SHARED["limiter"] is None:
+                _SHARED["limiter"] = self._controller.limit(limits=n)
+                _SHARED["base"] = self._base
+            else:
+                self._controller.limit(limits=n)
+            if not self._holds:
+                _SHARED["users"] += 1
+                self._holds = True
         self._current = n

@@ -124,7 +124,6 @@ class GramStep(FoldedStep):
             cost = cost + AL.dtype.type(l2_penalty(net.weights, net.alpha, m, squares=squares))
         if not np.isfinite(cost):
             return cost
-        self.guard.remember([*self.params, *state.arrays()])
         self._explicit = False
         scale = self.optimizer.step_scale
         if scale is None:
@@ -137,8 +136,19 @@ class GramStep(FoldedStep):
         for l in range(2, len(net.weights) + 1):
             l2_gradient(grads[f"dW{l}"], net.weights[l - 1][0], net.alpha, m, scale)
             flat += [grads[f"dW{l}"], grads[f"db{l}"]]
-        self.optimizer.update(self.params, flat, prescaled=True)
-        state.advance(grads["dZ1"], l2_decay(net.alpha, m, scale))
+        # Double-buffered, as FoldedStep's full-batch update: the new values go
+        # into spare arrays, and the ones they replace (never written again
+        # until the next step) are the divergence checkpoint, with no copy.
+        if self._spare is None:
+            self._spare = [np.empty_like(p) for p in self.params]
+        new = self._spare
+        self.optimizer.update(self.params, flat, prescaled=True, out=new)
+        previous = list(self.params)
+        self.params[:] = new
+        self._spare = previous
+        self._rebind()
+        replaced = state.advance(grads["dZ1"], l2_decay(net.alpha, m, scale))
+        self.guard.adopt([*self.params, *state.arrays()], [*previous, *replaced])
         return cost
 
     def sync(self) -> None:
@@ -196,29 +206,43 @@ class _GramState:
         self.a = np.ones((), dtype=self.P.dtype)
         self.w0sq = float(np.vdot(W1, W1))
         self.dirty = False
+        self._spare: list[Array] | None = None
 
     def arrays(self) -> list[Array]:
         """The arrays one step changes (what a divergence checkpoint must keep)."""
         return [self.P, self.R, self.Q, self.a]
 
-    def advance(self, step: Array, decay: float = 1.0) -> None:
+    def advance(self, step: Array, decay: float = 1.0) -> list[Array]:
+        """One gradient-descent step on W1, written into spare arrays that become the state.
+
+        Returns the arrays they replace (``[P, R, Q, a]`` before the step),
+        untouched: the step's divergence checkpoint, and the next step's spares.
+        """
         # Gradient descent on W1, W1 <- decay W1 - step X^T with step = (lr/m) dZ1
         # (backpropagated already scaled), seen through X:
         # W1 X  <-  decay W1 X - step X^T X.
         SK = step @ self.K
+        if self._spare is None:
+            self._spare = [np.empty_like(a) for a in self.arrays()]
+        P, R, Q, a = self._spare
         if decay == 1.0:
-            self.P -= SK
-            self.R += step
-            self.Q += SK
+            np.subtract(self.P, SK, out=P)
+            np.add(self.R, step, out=R)
+            np.add(self.Q, SK, out=Q)
+            a[...] = self.a
         else:
-            self.a *= decay
-            self.R *= decay
-            self.R += step
-            self.Q *= decay
-            self.Q += SK
-            np.multiply(self.P0, self.a, out=self.P)
-            self.P -= self.Q
+            np.multiply(self.a, decay, out=a)
+            np.multiply(self.R, decay, out=R)
+            R += step
+            np.multiply(self.Q, decay, out=Q)
+            Q += SK
+            np.multiply(self.P0, a, out=P)
+            P -= Q
+        replaced = self.arrays()
+        self.P, self.R, self.Q, self.a = P, R, Q, a
+        self._spare = replaced
         self.dirty = True
+        return replaced
 
     def squared_norm(self) -> float:
         """||W1||^2 = a^2 ||W1_0||^2 - 2 a <W1_0 X, R> + <R K, R>, without W1."""
