@@ -72,6 +72,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 import jax_anchors
+import numpy_epoch
 import seeds_plain
 from deepstep import DNNClassifier
 from deepstep.activations import get_activation
@@ -373,6 +374,8 @@ def case_b(dtype, m: int, rounds: int, condition: str) -> dict:
         contenders["PyTorch CPU (autograd, SGD)"] = torch_epoch
     jax_seconds = add_jax(contenders, JAX_NAME,
                           lambda: jax_anchors.sgd_epoch(X, y, MNIST_DIMS, lr, batch))
+    contenders["minimal NumPy epoch by hand (no checks)"] = numpy_epoch.sgd_epoch(
+        X, y, MNIST_DIMS, lr, batch)
     rng = np.random.default_rng(0)
     Ws = [rng.standard_normal((b, a)).astype(dtype) for a, b in itertools.pairwise(MNIST_DIMS)]
 
