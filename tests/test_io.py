@@ -4,6 +4,7 @@ import io as stdio
 import json
 import os
 import pickle
+import re
 import zipfile
 
 import numpy as np
@@ -244,3 +245,136 @@ def test_extra_arrays_round_trip_and_stay_out_of_the_weights(tmp_path):
     for key, value in extra.items():
         np.testing.assert_array_equal(got[key], value)
     assert deepstep.io.load_arrays(tmp_path / "c")[1].keys() == arrays.keys()
+
+
+# ------------------------------------------- destinations checked first, named as given
+
+
+def test_save_to_a_missing_folder_names_the_path_before_any_work(tmp_path, fitted):
+    clf, _ = fitted
+    with pytest.raises(FileNotFoundError) as info:
+        clf.save("/missing/dir/m.npz")
+    assert str(info.value) == ("DNNClassifier.save: /missing/dir/m.npz: directory /missing/dir "
+                               "does not exist")
+    with pytest.raises(FileNotFoundError, match=r"save: /missing/dir/m\.npz: directory"):
+        save_arrays("/missing/dir/m.npz", _config(), _arrays())
+    with pytest.raises(IsADirectoryError, match=re.escape(f"{tmp_path}: is a directory")):
+        clf.save(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="afile is not a directory"):
+        clf.save(tmp_path / "afile" / "m.npz")
+    assert os.listdir(tmp_path) == ["afile"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root may write anywhere")
+def test_save_to_a_read_only_folder_says_so(tmp_path, fitted):
+    clf, _ = fitted
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match="is not writable"):
+            clf.save(folder / "m.npz")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_a_failed_write_names_the_users_path_never_the_temp_file(tmp_path, fitted, monkeypatch):
+    import errno
+
+    clf, _ = fitted
+    path = tmp_path / "model.npz"
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/x/.model.npz.abc.tmp")
+
+    monkeypatch.setattr(np.lib.format, "write_array", full)
+    with pytest.raises(OSError) as info:
+        clf.save(path)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(path)
+    assert str(path) in str(info.value) and ".tmp" not in str(info.value)
+    assert not os.listdir(tmp_path)
+
+
+# ------------------------------------------------------------ permissions
+
+
+def _mode(path):
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_model_files_get_the_users_umask_like_any_other_output(tmp_path, fitted):
+    clf, _ = fitted
+    old = os.umask(0o022)
+    try:
+        clf.save(tmp_path / "m.npz")
+        save_arrays(tmp_path / "a.npz", _config(), _arrays())
+        (tmp_path / "plain.txt").write_text("x")
+        os.umask(0o077)
+        clf.save(tmp_path / "private.npz")
+    finally:
+        os.umask(old)
+    assert _mode(tmp_path / "m.npz") == _mode(tmp_path / "a.npz") == 0o644
+    assert _mode(tmp_path / "plain.txt") == 0o644
+    assert _mode(tmp_path / "private.npz") == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_replacing_a_model_file_keeps_its_permissions(tmp_path, fitted):
+    clf, X = fitted
+    path = tmp_path / "m.npz"
+    clf.save(path)
+    path.chmod(0o640)
+    clf.save(path)
+    assert _mode(path) == 0o640
+    np.testing.assert_array_equal(deepstep.load(path).predict(X), clf.predict(X))
+
+
+# ------------------------------------------------ input shape and class names
+
+
+def test_save_stores_the_input_shape_and_class_names(tmp_path, fitted):
+    clf, X = fitted
+    clf.save(tmp_path / "m.npz", input_shape=(2, 2, 1), class_names=np.array([b"a", b"b"]))
+    loaded = deepstep.load(tmp_path / "m.npz")
+    assert loaded.metadata_ == {"input_shape": [2, 2, 1], "class_names": ["a", "b"]}
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    clf.save(tmp_path / "n.npz", input_shape=np.array([4]))
+    assert deepstep.load(tmp_path / "n.npz").metadata_ == {"input_shape": [4]}
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"input_shape": (2, 3)}, r"product is the model's 4 features .*got \(2, 3\), whose product "
+                              r"is 6"),
+    ({"input_shape": (4, 0)}, "positive integers"),
+    ({"input_shape": (2.0, 2)}, "positive integers"),
+    ({"input_shape": (True, 4)}, "positive integers"),
+    ({"input_shape": "22"}, "positive integers"),
+    ({"input_shape": ()}, "positive integers"),
+    ({"class_names": ["cat"]}, r"2 strings, one for each of classes_ \['cat', 'non-cat'\]; "
+                               "got 1"),
+    ({"class_names": ["a", 1]}, "2 strings"),
+    ({"class_names": "ab"}, "2 strings"),
+])
+def test_save_rejects_an_input_shape_or_class_names_that_do_not_fit(tmp_path, fitted, kwargs,
+                                                                     message):
+    clf, _ = fitted
+    with pytest.raises(ValueError, match=message):
+        clf.save(tmp_path / "m.npz", **kwargs)
+    assert not os.listdir(tmp_path)
+
+
+def test_a_regressor_has_no_class_names(tmp_path):
+    from deepstep import DNNRegressor
+
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    reg = DNNRegressor(hidden_layer_sizes=(3,), max_iter=3, tol=None, random_state=0)
+    reg.fit(X, X[:, 0])
+    with pytest.raises(ValueError, match=r"DNNRegressor\.save: class_names is for classifiers"):
+        reg.save(tmp_path / "r.npz", class_names=["a"])
+    reg.save(tmp_path / "r.npz", input_shape=(3, 1))
+    assert deepstep.load(tmp_path / "r.npz").metadata_ == {"input_shape": [3, 1]}

@@ -12,7 +12,11 @@ hyperparameters) and one ``.npy`` member per array (``W1.npy``, ``b1.npy``, ...)
 Saving is atomic: the file is written to a temporary name in the same
 directory, flushed to disk, then renamed over ``path``, so a crash never
 leaves a half-written file under the target name and the previous model
-survives.
+survives. :func:`check_output_path` checks a destination before any work
+(its folder exists and is writable, it is not a folder), every error names
+the path the caller gave (never the temporary file), and the file gets the
+permissions any other output would: those of the file it replaces, else
+``0o666`` less the user's umask.
 
 Loading is a security boundary and trusts nothing: it never unpickles, it
 reads each array's header before its data and rejects any dtype, shape or
@@ -26,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -41,6 +46,7 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "ModelFileError",
+    "check_output_path",
     "load_arrays",
     "save_arrays",
 ]
@@ -114,6 +120,83 @@ def _extra_member(name: str) -> str:
 # ------------------------------------------------------------------ save
 
 
+def check_output_path(path: str | os.PathLike[str], label: str | None = None) -> Path:
+    """Check that a file can be written at ``path``, before any long work.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The destination file, as the user gave it.
+    label : str, optional
+        How errors name the destination (default: the path itself), e.g.
+        ``"--out model.npz"`` or ``"DNNClassifier.save: model.npz"``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder of ``path`` does not exist.
+    NotADirectoryError
+        If what should be the folder of ``path`` is a file.
+    IsADirectoryError
+        If ``path`` itself is an existing folder.
+    PermissionError
+        If the folder of ``path`` is not writable.
+    """
+    name = os.fspath(path)
+    label = name if label is None else label
+    target = Path(name)
+    folder = os.path.dirname(name) or "."
+    if target.is_dir():
+        raise IsADirectoryError(f"{label}: is a directory; expected a file name in it, "
+                                f"such as {os.path.join(name, 'model.npz')}")
+    if not os.path.exists(folder):
+        raise FileNotFoundError(f"{label}: directory {folder} does not exist")
+    if not os.path.isdir(folder):
+        raise NotADirectoryError(f"{label}: {folder} is not a directory")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"{label}: directory {folder} is not writable")
+    return target
+
+
+def _new_file_mode(path: Path) -> int:
+    """The permissions ``open(path, "w")`` would give: the replaced file's, else 0o666 & ~umask."""
+    try:
+        existing = os.stat(path)
+        if stat.S_ISREG(existing.st_mode):
+            return stat.S_IMODE(existing.st_mode)
+    except OSError:
+        pass
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, for a moment, for all threads)
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _renamed_error(exc: OSError, name: str) -> OSError:
+    """``exc`` about the temporary file, restated about the user's path ``name``."""
+    if exc.errno is not None and exc.strerror:
+        return OSError(exc.errno, exc.strerror, name)  # the errno picks the subclass
+    try:
+        return type(exc)(f"{name}: {exc}")
+    except TypeError:
+        return OSError(f"{name}: {exc}")
+
+
 def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
                 arrays: dict[str, NDArray[np.floating]],
                 extra: dict[str, NDArray[np.floating]] | None = None) -> None:
@@ -134,7 +217,18 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
         Further arrays in the same dtype (a training checkpoint's optimizer
         state), declared in the config as ``extra_arrays`` so that loading
         checks them like the weights.
+
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be written (see :func:`check_output_path`, checked
+        first); the message names ``path``, and an existing file there is
+        left as it was.
+    ValueError
+        If the config or the arrays are not a valid model.
     """
+    given = os.fspath(path)
+    check_output_path(given, f"save: {given}")
     extra = dict(extra or {})
     config = {**config, "format": FORMAT_NAME, "format_version": FORMAT_VERSION}
     config.setdefault("library_version", __version__)
@@ -163,8 +257,17 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
     except (TypeError, ValueError) as exc:
         raise ValueError(f"save: config is not JSON-serialisable: {exc}") from None
 
-    path = Path(path)
+    try:
+        _write_atomically(Path(given), config_bytes, shapes, arrays)
+    except OSError as exc:
+        raise _renamed_error(exc, given) from None
+
+
+def _write_atomically(path: Path, config_bytes: bytes, shapes: dict[str, Any],
+                      arrays: dict[str, NDArray[np.floating]]) -> None:
+    """Write the archive to a temporary file beside ``path``, then rename it over ``path``."""
     directory = path.parent if str(path.parent) else Path(".")
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -176,6 +279,7 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
                                                   allow_pickle=False)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, mode)  # mkstemp's 0o600 would hide the model from the user's group
         os.replace(tmp, path)
     except BaseException:
         try:

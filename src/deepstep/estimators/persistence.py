@@ -15,7 +15,9 @@ anything else.
 from __future__ import annotations
 
 import json
+import numbers
 import os
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -23,13 +25,14 @@ from numpy.typing import NDArray
 from sklearn.utils.validation import check_is_fitted
 
 from ..activations import ACTIVATIONS
-from ..io import ModelFileError, load_arrays, save_arrays
+from ..io import ModelFileError, check_output_path, load_arrays, save_arrays
 from ..losses import LOSSES
 
 #: deepstep's output activation -> scikit-learn's name (``out_activation_``).
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 
-__all__ = ["load", "loadable", "model_config", "save_model"]
+__all__ = ["check_class_names", "check_input_shape", "load", "loadable", "model_config",
+           "save_model"]
 
 T = TypeVar("T", bound=type)
 
@@ -88,7 +91,9 @@ def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.float
     return config, dict(model.parameters_)
 
 
-def save_model(model: Any, path: str | os.PathLike[str]) -> None:
+def save_model(model: Any, path: str | os.PathLike[str], *,
+               input_shape: Sequence[int] | None = None,
+               class_names: Sequence[str] | None = None) -> None:
     """Save a fitted estimator to ``path``, atomically (see :meth:`DNNClassifier.save`).
 
     Parameters
@@ -96,9 +101,78 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> None:
     model : DNNClassifier or DNNRegressor
         Fitted.
     path : str or path-like
+        Checked before anything else (:func:`deepstep.io.check_output_path`).
+    input_shape : sequence of int, optional
+        The shape of one example before flattening, e.g. (64, 64, 3).
+    class_names : sequence of str, optional
+        A name for each of ``model.classes_``, in that order (classifiers only).
+
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be written; the message names ``path``.
+    ValueError
+        If ``input_shape`` or ``class_names`` do not fit the model.
     """
+    name = os.fspath(path)
+    func = f"{type(model).__name__}.save"
+    check_output_path(name, f"{func}: {name}")
     config, arrays = model_config(model)
-    save_arrays(path, config, arrays)
+    metadata = config["metadata"]
+    if input_shape is not None:
+        metadata["input_shape"] = check_input_shape(input_shape, model, func)
+    if class_names is not None:
+        metadata["class_names"] = check_class_names(class_names, model, func)
+    save_arrays(name, config, arrays)
+
+
+def check_input_shape(input_shape: Any, model: Any, func: str) -> list[int]:
+    """``input_shape`` as a list of positive ints whose product is ``model.n_features_in_``."""
+    n = int(model.n_features_in_)
+    expected = (f"{func}: input_shape must be a tuple of positive integers whose product is "
+                f"the model's {n} features per example, such as {(n,)}")
+    shape = _as_list(input_shape)
+    if shape is None:
+        raise ValueError(f"{expected}; got {input_shape!r}")
+    if not shape or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                            and int(d) > 0 for d in shape):
+        raise ValueError(f"{expected}; got {tuple(shape)!r}")
+    shape = [int(d) for d in shape]
+    if int(np.prod(shape, dtype=np.int64)) != n:
+        raise ValueError(f"{expected}; got {tuple(shape)}, whose product is "
+                         f"{int(np.prod(shape, dtype=np.int64))}")
+    return shape
+
+
+def check_class_names(class_names: Any, model: Any, func: str) -> list[str]:
+    """``class_names`` as a list of one string per class (bytes are decoded as UTF-8)."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        raise ValueError(f"{func}: class_names is for classifiers; a {type(model).__name__} "
+                         "has no classes")
+    k = len(classes)
+    expected = (f"{func}: class_names must be {k} strings, one for each of classes_ "
+                f"{[c.item() if hasattr(c, 'item') else c for c in classes]}")
+    names = _as_list(class_names)
+    if names is None:
+        raise ValueError(f"{expected}; got {class_names!r}")
+    try:
+        names = [n.decode("utf-8") if isinstance(n, bytes) else n for n in names]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{expected}; got a name that is not UTF-8 ({exc})") from None
+    if len(names) != k or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{expected}; got {len(names)}: {str(names)[:120]}")
+    return [str(n) for n in names]
+
+
+def _as_list(values: Any) -> list[Any] | None:
+    """``list(values)`` for a sequence or array of values; None for a string or a scalar."""
+    if isinstance(values, (str, bytes)):
+        return None
+    try:
+        return list(values)
+    except TypeError:
+        return None
 
 
 def _jsonable(value: Any) -> bool:
