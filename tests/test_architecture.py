@@ -115,7 +115,8 @@ LAYERS = [
     ("deepstep.training",),
     ("deepstep.steps", "deepstep.models"),
     ("deepstep.estimators",),
-    ("deepstep.cli", "deepstep.gradient_check", "deepstep.__main__", "deepstep"),
+    ("deepstep.cli", "deepstep.export", "deepstep.gradient_check", "deepstep.__main__",
+     "deepstep"),
 ]
 
 

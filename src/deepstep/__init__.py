@@ -16,6 +16,7 @@ from .estimators import (
     MLPRegressor,
 )
 from .estimators.persistence import load
+from .export import export_onnx
 from .gradient_check import gradcheck
 from .io import ModelFileError
 
@@ -27,6 +28,7 @@ __all__ = [
     "MLPRegressor",
     "ModelFileError",
     "__version__",
+    "export_onnx",
     "gradcheck",
     "load",
     "steps",
