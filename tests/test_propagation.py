@@ -129,3 +129,24 @@ def test_backward_caches_must_match_AL():
         L_model_backward(AL, Y, caches[:1])
     with pytest.raises(TypeError, match="caches must be the non-empty list"):
         L_model_backward(AL, Y, [])
+
+
+@pytest.mark.parametrize("hidden", ["relu", "tanh", "leaky_relu"])
+def test_backward_writing_dz_into_da_gives_the_same_gradients(hidden):
+    from deepstep.activations import get_activation
+    from deepstep.propagation import backward, forward
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 15))
+    params = initialize_parameters_deep([6, 5, 4, 1], 3)
+    weights = [(params[f"W{l}"], params[f"b{l}"]) for l in (1, 2, 3)]
+    acts = [get_activation(hidden)] * 2 + [get_activation("sigmoid")]
+    AL, caches = forward(X, weights, acts)
+    dZL = AL - (X[:1] > 0)
+    plain = backward(dZL, caches, acts)
+    into = backward(dZL, caches, acts, overwrite_dA=True)
+    assert not any(k.startswith("dA") for k in into if k != "dA0")
+    for key in ("dW1", "db1", "dW2", "db2", "dW3", "db3"):
+        np.testing.assert_array_equal(into[key], plain[key])
+    for l, (_, Z) in enumerate(caches[:-1], start=1):   # the caches are left as they were
+        np.testing.assert_array_equal(Z, forward(X, weights, acts)[1][l - 1][1])

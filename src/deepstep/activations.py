@@ -206,6 +206,19 @@ def leaky_relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     return _leaky_relu_backward_kernel(dA, Z)
 
 
+def _relu_backward_into(dA: Array, Z: Array) -> Array:
+    """relu's backward written into ``dA``, a temporary of the training loop's own.
+
+    ``dZ = dA * (Z > 0)`` as :func:`_relu_backward_kernel`, without a new array
+    and the ``+ 0.0`` pass: where dA < 0 and Z <= 0 it leaves -0.0, which the
+    products and sums that follow treat exactly as 0.0.
+    """
+    if is_foreign(Z):
+        return _relu_backward_kernel(dA, Z)
+    np.multiply(dA, Z > 0, out=dA)
+    return dA
+
+
 def _leaky_relu_backward_kernel(dA: Array, Z: Array) -> Array:
     """:func:`leaky_relu_backward` without its input checks (the training loop's)."""
     return namespace(Z).where(Z > 0, dA, LEAKY_SLOPE * dA)
@@ -423,11 +436,17 @@ def _check_backward_pair(dA: Any, cache: Any, func: str) -> tuple[Array, Array]:
 
 
 class Activation(NamedTuple):
-    """A registered activation: its forward ``(Z) -> (A, Z)`` and backward ``(dA, Z) -> dZ``."""
+    """A registered activation: its forward ``(Z) -> (A, Z)`` and backward ``(dA, Z) -> dZ``.
+
+    ``backward_into``, where there is one, is the same backward allowed to
+    write dZ into dA (the training loop's backpropagation, whose dA arrays
+    are its own temporaries); None: :attr:`backward` is used.
+    """
 
     forward: Any
     backward: Any
     name: str = ""
+    backward_into: Any = None
 
 
 #: Activations by name. A forward and its backward are always registered together.
@@ -437,7 +456,7 @@ class Activation(NamedTuple):
 #: checks were a fifth of an iteration). Their module-level names keep
 #: fitted models picklable.
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(_relu_kernel, _relu_backward_kernel, "relu"),
+    "relu": Activation(_relu_kernel, _relu_backward_kernel, "relu", _relu_backward_into),
     "leaky_relu": Activation(_leaky_relu_kernel, _leaky_relu_backward_kernel, "leaky_relu"),
     "tanh": Activation(_tanh_kernel, _tanh_backward_kernel, "tanh"),
     "sigmoid": Activation(_sigmoid_kernel, _sigmoid_backward_kernel, "sigmoid"),

@@ -190,6 +190,7 @@ def backward(
     masks: Sequence[Array] | None = None,
     premeaned: bool = False,
     out: Grads | None = None,
+    overwrite_dA: bool = False,
 ) -> Grads:
     """Unchecked backward pass from the output layer's dZ (the engine of ``L_model_backward``).
 
@@ -208,6 +209,9 @@ def backward(
     already averaged and no dW is divided by m.
     ``out``, a dict with ``"dW{l}"`` and ``"db{l}"`` arrays of the parameters'
     shapes, receives the gradients in place of new arrays.
+    ``overwrite_dA=True`` lets each activation's backward write dZ into the
+    dA it is given (``Activation.backward_into``: one pass and one array
+    fewer per layer); the returned grads then hold no ``"dA{l}"``.
     """
     grads: Grads = {}
     L = len(caches)
@@ -215,8 +219,14 @@ def backward(
     for l in range(L, 0, -1):
         (A_prev, W, _), Z = caches[l - 1]
         if l < L:
-            dA = grads[f"dA{l}"] if not masks else grads[f"dA{l}"] * masks[l - 1]
-            dZ = acts[l - 1].backward(dA, Z)
+            dA = grads.pop(f"dA{l}") if overwrite_dA else grads[f"dA{l}"]
+            if masks:
+                dA = dA * masks[l - 1]
+            act = acts[l - 1]
+            if overwrite_dA and act.backward_into is not None:
+                dZ = act.backward_into(dA, Z)
+            else:
+                dZ = act.backward(dA, Z)
         if l == 1 and not need_dW1:
             grads["dZ1"] = dZ
             grads["db1"] = _bias_gradient(dZ, 1 if premeaned else A_prev.shape[1],

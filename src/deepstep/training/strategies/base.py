@@ -145,7 +145,8 @@ class Step:
         delta = scaled_output_delta(net.loss, AL, Y, sample_weight,
                                     scale=1.0 if scale is None else scale)
         grads = backward(delta, caches, net.activations, need_dA0=False, masks=masks,
-                         premeaned=True, out=self._gradient_buffers(with_dW1=True))
+                         premeaned=True, out=self._gradient_buffers(with_dW1=True),
+                         overwrite_dA=True)
         self._update(grads, scale, m)
         return cost
 

@@ -131,7 +131,8 @@ class GramStep(FoldedStep):
                              "descent (clipping set during the fit?)")
         delta = scaled_output_delta(net.loss, AL, Y, sample_weight, scale=scale)
         grads = backward(delta, caches, net.activations, need_dA0=False, need_dW1=False,
-                         masks=masks, premeaned=True, out=self._gradient_buffers(with_dW1=False))
+                         masks=masks, premeaned=True, out=self._gradient_buffers(with_dW1=False),
+                         overwrite_dA=True)
         flat = [grads["db1"]]
         for l in range(2, len(net.weights) + 1):
             l2_gradient(grads[f"dW{l}"], net.weights[l - 1][0], net.alpha, m, scale)
