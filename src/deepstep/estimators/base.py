@@ -350,43 +350,15 @@ class _BaseDNN(BaseEstimator):
 
     def save(self, path: str | os.PathLike[str], *, input_shape: Sequence[int] | None = None,
              class_names: Sequence[str] | None = None) -> None:
-        """Save the fitted model to ``path`` (atomically; see :func:`deepstep.load`).
-
-        ``path`` is checked first: its folder must exist and be writable, and
-        it must not be a folder; errors name ``path``.
+        """Save the fitted model to ``path``, atomically (see :func:`.persistence.save_model`).
 
         Parameters
         ----------
         path : str or path-like
-            Destination file; an existing file is replaced only once the new
-            one is completely written (and keeps its permissions; a new file
-            gets ``0o666`` less the umask, as any other output).
-        input_shape : sequence of int, optional
-            The shape of one example before it was flattened into a row of
-            ``X``, e.g. ``data.train_x.shape[1:]``, (64, 64, 3) for the
-            course's images; its product must be ``n_features_in_``. With an
-            image shape (height, width, channels), ``deepstep predict`` and
-            ``deepstep evaluate`` accept the model.
-        class_names : sequence of str, optional
-            A name for each of ``classes_``, in that order (classifiers only),
-            e.g. ``data.classes``, ``["non-cat", "cat"]``; bytes are decoded
-            as UTF-8. The command line prints them instead of the labels.
-
-        Both are stored in the file's metadata: the loaded model's
-        ``metadata_["input_shape"]`` and ``metadata_["class_names"]``.
-
-        Raises
-        ------
-        OSError
-            If ``path`` cannot be written (FileNotFoundError when its folder
-            does not exist, IsADirectoryError when it is a folder, ...).
-        ValueError
-            If ``input_shape`` or ``class_names`` do not fit the model.
-
-        Examples
-        --------
-        >>> clf.save("cat.npz", input_shape=data.train_x.shape[1:],
-        ...          class_names=data.classes)  # doctest: +SKIP
+            Checked first: an OSError names it when its folder is missing.
+        input_shape, class_names : sequence, optional
+            One example's shape (``data.train_x.shape[1:]``) and one name per
+            ``classes_`` (``data.classes``): ``metadata_`` for ``deepstep predict``.
         """
         save_model(self, path, input_shape=input_shape, class_names=class_names)
 

@@ -94,25 +94,45 @@ def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.float
 def save_model(model: Any, path: str | os.PathLike[str], *,
                input_shape: Sequence[int] | None = None,
                class_names: Sequence[str] | None = None) -> None:
-    """Save a fitted estimator to ``path``, atomically (see :meth:`DNNClassifier.save`).
+    """Save a fitted estimator to ``path``, atomically: what ``model.save(path, ...)`` does.
 
     Parameters
     ----------
     model : DNNClassifier or DNNRegressor
         Fitted.
     path : str or path-like
-        Checked before anything else (:func:`deepstep.io.check_output_path`).
+        Checked before anything else (:func:`deepstep.io.check_output_path`):
+        its folder must exist and be writable and it must not be a folder.
+        An existing file is replaced only once the new one is completely
+        written, and keeps its permissions; a new one gets ``0o666`` less the
+        umask, as any other output.
     input_shape : sequence of int, optional
-        The shape of one example before flattening, e.g. (64, 64, 3).
+        The shape of one example before it was flattened into a row of ``X``,
+        e.g. ``data.train_x.shape[1:]``, (64, 64, 3) for the course's images;
+        its product must be ``n_features_in_``. With an image shape (height,
+        width, channels) ``deepstep predict`` and ``deepstep evaluate``
+        accept the model.
     class_names : sequence of str, optional
-        A name for each of ``model.classes_``, in that order (classifiers only).
+        A name for each of ``model.classes_``, in that order (classifiers
+        only), e.g. ``data.classes``, ``["non-cat", "cat"]``; bytes are
+        decoded as UTF-8. The command line prints them instead of the labels.
+
+    Both are stored in the file's metadata: the loaded model's
+    ``metadata_["input_shape"]`` and ``metadata_["class_names"]`` (lists).
 
     Raises
     ------
     OSError
-        If ``path`` cannot be written; the message names ``path``.
+        If ``path`` cannot be written (FileNotFoundError when its folder does
+        not exist, IsADirectoryError when it is a folder, ...); the message
+        names ``path``, never the temporary file.
     ValueError
         If ``input_shape`` or ``class_names`` do not fit the model.
+
+    Examples
+    --------
+    >>> clf.save("cat.npz", input_shape=data.train_x.shape[1:],
+    ...          class_names=data.classes)  # doctest: +SKIP
     """
     name = os.fspath(path)
     func = f"{type(model).__name__}.save"
