@@ -75,7 +75,7 @@ def main() -> None:
     print(f"machine: {result['machine']}\n")
     for case, title in CASES.items():
         if case in result:
-            print(f"{title}\n\n{table(result, case)}\n\n{ratios(result, case)}\n")
+            print(f"**{title}**\n\n{table(result, case)}\n\n{ratios(result, case)}\n")
 
 
 if __name__ == "__main__":

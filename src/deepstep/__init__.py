@@ -1,12 +1,13 @@
 """deepstep: the deep network of "Building your Deep Neural Network: Step by Step".
 
-The course's functions are in :mod:`deepstep.steps`; :func:`gradcheck`
-verifies backpropagation against finite differences.
+The course's functions are in :mod:`deepstep.steps`, its data in
+:mod:`deepstep.datasets`; :func:`gradcheck` verifies backpropagation against
+finite differences and :func:`export_onnx` writes a fitted model as ONNX.
 """
 
 from __future__ import annotations
 
-from . import steps
+from . import datasets, steps
 from ._version import __version__
 from .estimators import (
     COURSE_SETTINGS,
@@ -28,6 +29,7 @@ __all__ = [
     "MLPRegressor",
     "ModelFileError",
     "__version__",
+    "datasets",
     "export_onnx",
     "gradcheck",
     "load",
