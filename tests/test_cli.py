@@ -422,3 +422,17 @@ def test_export_writes_an_onnx_file_the_checker_accepts(tmp_path, capsys, small_
     assert status == 0, err
     assert out == f"model exported to {tmp_path / 'm.onnx'}\n"
     onnx.checker.check_model(onnx.load(str(tmp_path / "m.onnx")))
+
+
+def test_a_regressor_is_refused_by_evaluate_and_predict(tmp_path, monkeypatch, capsys):
+    from deepstep import DNNRegressor
+
+    monkeypatch.chdir(tmp_path)
+    X = np.random.default_rng(0).random((20, 64))
+    DNNRegressor(hidden_layer_sizes=(3,), max_iter=2, tol=None).fit(X, X[:, 0]).save(
+        "reg.npz", input_shape=(8, 8, 1))
+    Image.new("L", (8, 8)).save("x.png")
+    for args in (["evaluate", "reg.npz"], ["predict", "reg.npz", "x.png"]):
+        status, _, err = cli(capsys, *args)
+        assert status == 2 and err == ("deepstep: error: model reg.npz is a DNNRegressor; "
+                                       "expected a classifier (a DNNClassifier)\n")

@@ -190,9 +190,9 @@ def _plot_costs(costs: Sequence[float], path: Path, title: str) -> None:
 def _image_shape(model: Any) -> tuple[int, int, int] | None:
     """The saved input shape as (height, width, channels), or None if it is not an image's."""
     shape = getattr(model, "metadata_", {}).get("input_shape")
-    if not shape:
-        return None
-    shape = tuple(int(d) for d in shape)
+    if not isinstance(shape, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape):
+        return None  # none saved, or not a shape (a hand-edited file)
     if len(shape) == 2:
         return (shape[0], shape[1], 1)
     if len(shape) == 3 and shape[2] in (1, 3):
@@ -266,7 +266,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     if args.errors:
         _check_output("--errors", args.errors, image=True)
-    model = _load_model(args.model)
+    model = _load_classifier(args.model)
     classes = model.classes_.tolist()
     if classes != list(range(len(classes))):
         raise CLIError(f"model {args.model} has the classes {str(classes)[:80]}; expected "
@@ -332,7 +332,7 @@ def _plot_mislabelled(images: np.ndarray, labels: np.ndarray, pred: np.ndarray,
 def _predict(args: argparse.Namespace) -> int:
     from .datasets import load_image
 
-    model = _load_model(args.model)
+    model = _load_classifier(args.model)
     shape = _image_shape(model)
     if shape is None:
         saved = getattr(model, "metadata_", {}).get("input_shape")
@@ -383,6 +383,14 @@ def _load_model(path: str) -> Any:
     if not os.path.exists(path):
         raise CLIError(f"model file not found: {path}")
     return load(path)
+
+
+def _load_classifier(path: str) -> Any:
+    model = _load_model(path)
+    if getattr(model, "classes_", None) is None:
+        raise CLIError(f"model {path} is a {type(model).__name__}; expected a classifier "
+                       "(a DNNClassifier)")
+    return model
 
 
 def _demo(args: argparse.Namespace) -> int:
