@@ -1663,6 +1663,10 @@ def check_cli_failure(rc: Any, stderr: str, argv: list[str]) -> None:
     if stderr.startswith("usage:"):  # argparse: the usage lines, then one error line
         assert len(errors) == 1 and lines[-1] == errors[0], f"{argv}:\n{stderr}"
         return
+    if lines[-1:] and lines[-1].startswith("try 'deepstep") and lines[-1].endswith(" --help'"):
+        # a usage error (issue 17): one error line, then the hint line
+        assert len(lines) == 2 and lines[0].startswith("deepstep: error: "), f"{argv}:\n{stderr}"
+        return
     most = max(1, len(argv) - 2) if argv[0] == "predict" else 1
     assert 1 <= len(errors) <= most and lines == errors, \
         f"{argv}: expected {most} error line(s) and nothing else on stderr, got:\n{stderr}"
