@@ -1,6 +1,7 @@
 """Checkpoints, resume after SIGKILL, and crash-safe saving, with real subprocesses."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from deepstep import DNNClassifier, load
-from deepstep.training import BackupAndRestore
+from deepstep.training import BackupAndRestore, Callback
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
 
@@ -154,3 +155,19 @@ def test_a_process_killed_while_saving_never_leaves_a_broken_file(tmp_path):
         for p in leftovers:   # a killed writer may leave its temporary file, never the target
             p.unlink()
     assert seen_valid == 5
+
+
+def test_a_checkpoint_path_in_a_missing_folder_fails_before_any_epoch(tmp_path):
+    epochs = []
+
+    class Count(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            epochs.append(epoch)
+
+    ckpt = tmp_path / "missing" / "run.ckpt"
+    X = np.random.default_rng(0).standard_normal((20, 3))
+    clf = DNNClassifier(max_iter=50, callbacks=[BackupAndRestore(ckpt, every=10), Count()])
+    with pytest.raises(FileNotFoundError, match=re.escape(f"BackupAndRestore: {ckpt}")):
+        clf.fit(X, X[:, 0] > 0)
+    assert epochs == []
+    assert not (tmp_path / "missing").exists()

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...io import load_arrays, save_arrays
+from ...io import check_output_path, load_arrays, save_arrays
 from .base import Callback, Logs
 
 __all__ = ["BackupAndRestore"]
@@ -56,6 +56,9 @@ class BackupAndRestore(Callback):
             raise ValueError(f"BackupAndRestore: every must be a positive integer, "
                              f"got {self.every!r}")
         if not os.path.lexists(self.path):
+            # the first checkpoint is epochs away: a path it cannot be
+            # written to is an error now, naming it, not after that training
+            check_output_path(self.path, f"BackupAndRestore: {os.fspath(self.path)}")
             return
         config, parameters, extra = load_arrays(self.path, with_extra=True)
         state = config.get("training_state")
