@@ -134,3 +134,12 @@ def test_h5_small_grayscale_and_errors(tmp_path):
     (tmp_path / "train_s.h5").write_bytes(b"not h5")
     with pytest.raises(ValueError, match="not a readable h5 file"):
         load_h5(tmp_path)
+
+
+def test_load_h5_names_what_it_was_given_and_what_it_expects(cat_dir, tmp_path):
+    with pytest.raises(ValueError, match=r"test_catvnoncat\.h5 is not a train\*\.h5 file"):
+        load_h5(cat_dir / "test_catvnoncat.h5")
+    lonely = tmp_path / "train_x.h5"
+    lonely.write_bytes((cat_dir / "train_catvnoncat.h5").read_bytes())
+    with pytest.raises(ValueError, match=r"test file .*test_x\.h5 is missing"):
+        load_h5(lonely)

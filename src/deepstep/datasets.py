@@ -111,8 +111,12 @@ def load_h5(path: str | os.PathLike[str]) -> Dataset:
     else:
         train = p
         test = p.with_name(p.name.replace("train", "test", 1))
-        if test == train or not test.is_file():
-            raise ValueError(f"load_h5: no test file found beside {p} (expected {test.name})")
+        if "train" not in p.name:
+            raise ValueError(f"load_h5: {p} is not a train*.h5 file; expected the course's "
+                             "train file (its test file beside it) or the folder holding both")
+        if not test.is_file():
+            raise ValueError(f"load_h5: {p}'s test file {test} is missing; expected the train "
+                             "file with its test file beside it, or the folder holding both")
     train_x, train_y, classes = _read_h5(train)
     test_x, test_y, test_classes = _read_h5(test)
     if train_x.shape[1:] != test_x.shape[1:]:
