@@ -34,6 +34,7 @@ class _Record(Callback):
 def _fit_recording(monkeypatch, setting, others=None):
     monkeypatch.setenv(threads.ENV, setting)
     monkeypatch.setattr(threads.BlasThreads, "EVERY", 0.0)  # look before every step
+    monkeypatch.setattr(threads.BlasThreads, "MIN_MACS", 0)  # govern even this small fit
     monkeypatch.setattr(threads, "_LAST_LOOK", [False, -float("inf")])  # no earlier fit
     if others is not None:
         monkeypatch.setattr(threads, "others_running", lambda: others)
@@ -170,6 +171,7 @@ def test_predict_proba_lowers_the_threads_while_the_cores_are_taken(monkeypatch)
     monkeypatch.setattr(threads, "_cores", lambda: 2)
     monkeypatch.setattr(threads, "_LAST_LOOK", [True, time.perf_counter()])
     monkeypatch.setattr(threads, "others_running", lambda: 1)
+    monkeypatch.setattr(threads.BlasThreads, "MIN_MACS", 0)  # govern even this small predict
     seen = []
     real_forward = prediction.forward
 
@@ -182,3 +184,17 @@ def test_predict_proba_lowers_the_threads_while_the_cores_are_taken(monkeypatch)
     assert _blas_threads() >= 2
     monkeypatch.setenv(threads.ENV, "off")
     np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-12)
+
+
+def test_small_work_leaves_blas_alone_without_looking(monkeypatch):
+    monkeypatch.setenv(threads.ENV, "auto")
+    looks = []
+    monkeypatch.setattr(threads, "others_running", lambda: looks.append(1) or 1)
+    monkeypatch.setattr(threads, "_LAST_LOOK", [True, time.perf_counter()])
+    with threads.BlasThreads(every=0.0, macs=threads.BlasThreads.MIN_MACS / 2) as governor:
+        governor.check()
+        assert governor.threads is None
+    assert looks == []
+    with threads.BlasThreads(every=0.0, macs=threads.BlasThreads.MIN_MACS) as governor:
+        governor.check()
+    assert looks  # at the limit it looks

@@ -13,6 +13,7 @@ effect.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -85,7 +86,8 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
     if placement.is_sparse(X):  # each block is densified: its rows within the budget too
         per_row = X.shape[1] * np.dtype(X.dtype).itemsize
         block = max(1, min(block, PREDICT_BLOCK_BYTES // per_row))
-    with BlasThreads() as threads:  # fewer BLAS threads while the cores are taken
+    macs = X.shape[0] * sum(a * b for a, b in itertools.pairwise(layer_sizes))
+    with BlasThreads(macs=macs) as threads:  # fewer BLAS threads while the cores are taken
         for start in range(0, X.shape[0], block):
             threads.check()
             stop = start + block

@@ -114,15 +114,25 @@ class BlasThreads:
     ----------
     every : float, optional
         Seconds between two looks at the machine's load (default
-        :attr:`EVERY`; a look reads a few small ``/proc`` files, tens of
-        microseconds; between looks :meth:`check` only reads the clock).
+        :attr:`EVERY`; a look reads a few small ``/proc`` files, tens to a
+        couple of hundred microseconds; between looks :meth:`check` only
+        reads the clock).
+    macs : float, optional
+        About how many multiply-adds the governed work does. Below
+        :attr:`MIN_MACS` the BLAS thread count is left alone and the load
+        never looked at: such work takes a few milliseconds at most (OpenBLAS
+        runs its small products on one thread anyway), and one look would be
+        a large part of it (predicting one row, say). None: unknown, governed.
     """
 
     #: Default seconds between two looks.
     EVERY = 0.05
+    #: Work below which the thread count is left alone (about 5 ms of products).
+    MIN_MACS = 2e7
 
-    def __init__(self, every: float | None = None) -> None:
+    def __init__(self, every: float | None = None, macs: float | None = None) -> None:
         self.every = self.EVERY if every is None else every
+        self._small = macs is not None and macs < self.MIN_MACS
         self._last = -float("inf")
         self._controller: Any = None
         self._holds = False  # this instance counts among _SHARED["users"]
@@ -133,7 +143,7 @@ class BlasThreads:
         self._setting = policy()  # a bad value fails here, before any work
 
     def __enter__(self) -> BlasThreads:
-        setting = self._setting
+        setting = "off" if self._small else self._setting
         busy, when = _LAST_LOOK
         self._last, self._busy = -float("inf"), busy and time.perf_counter() - when < 1.0
         if setting == "auto":

@@ -20,6 +20,7 @@ printing, progress bars, stopping early, schedules) is a callback.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -203,7 +204,11 @@ class Trainer:
         self.guard.reset()
         end = self.epoch + epochs
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
-        self._threads = BlasThreads()
+        # forward and two backward products per example and epoch (an estimate
+        # of the work: the Gram path does less)
+        sizes = [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
+        self._threads = BlasThreads(macs=3.0 * epochs * m * sum(
+            a * b for a, b in itertools.pairwise(sizes)))
         net = Network(self.weights, self.activations, self.loss, self.alpha, self.dropout,
                       self.dropout_rng, self.l2_per_weight)
         self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
