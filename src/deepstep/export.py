@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +37,7 @@ from ._version import __version__
 from .activations import LEAKY_SLOPE
 from .estimators import DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor
 from .estimators.mlp._network import ENGINE_ACTIVATION
+from .io import check_output_path, write_atomically
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "export_onnx"]
 
@@ -95,8 +95,8 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     path : str or path-like
         The file to write (conventionally ``*.onnx``); its directory must
         exist. An existing file is replaced only once the new one is complete
-        (written to a temporary file beside it, then renamed); the file gets
-        the permissions of any new file, ``0o666`` less the umask.
+        (:func:`deepstep.io.write_atomically`, as model files); a new file
+        gets ``0o666`` less the umask, a replaced one keeps its permissions.
     opset : int, optional
         The ONNX opset (default :data:`DEFAULT_OPSET`, 17); from
         :data:`MIN_OPSET` (13) to the newest the installed onnx knows. The
@@ -166,7 +166,8 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     opset = _check_opset(opset, onnx)
     model = _build_model(network, opset, onnx)
     onnx.checker.check_model(model, full_check=True)
-    _write_atomically(model.SerializeToString(), target, path)
+    data = model.SerializeToString()
+    write_atomically(target, lambda fh: fh.write(data))
     return target
 
 
@@ -247,24 +248,11 @@ def _mlp_network(model: Any) -> _Network:
 def _check_path(path: Any) -> pathlib.Path:
     """``path`` as a Path, after checking a file can be written there (nothing is created)."""
     try:
-        target = pathlib.Path(os.fspath(path))
+        given = os.fspath(path)
     except TypeError:
         raise TypeError(f"export_onnx: path must be a str or path-like, got "
                         f"{type(path).__name__}") from None
-    given = os.fspath(path)
-    directory = target.parent
-    if not directory.exists():
-        raise FileNotFoundError(f"export_onnx: cannot write {given!r}: the directory "
-                                f"{os.fspath(directory)!r} does not exist")
-    if not directory.is_dir():
-        raise NotADirectoryError(f"export_onnx: cannot write {given!r}: "
-                                 f"{os.fspath(directory)!r} is not a directory")
-    if target.is_dir():
-        raise IsADirectoryError(f"export_onnx: cannot write {given!r}: it is a directory")
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise PermissionError(f"export_onnx: cannot write {given!r}: the directory "
-                              f"{os.fspath(directory)!r} is not writable")
-    return target
+    return check_output_path(given, f"export_onnx: {given}")
 
 
 def _check_opset(opset: Any, onnx: Any) -> int:
@@ -416,40 +404,3 @@ def _build_model(network: _Network, opset: int, onnx: Any) -> Any:
     helper.set_model_props(model, {"estimator": network.name, "output": network.kind})
     return model
 
-
-# ---------------------------------------------------------------- the file
-
-
-def _write_atomically(data: bytes, target: pathlib.Path, given: Any) -> None:
-    """Write ``data`` to a new file beside ``target``, then rename it over ``target``.
-
-    The temporary file is created by ``os.open`` with mode ``0o666``, so the
-    umask applies as to any new file; an error names the path the user gave.
-    """
-    directory = target.parent
-    try:
-        while True:
-            tmp = directory / f".{target.name}.{secrets.token_hex(4)}.tmp"
-            try:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                break
-            except FileExistsError:
-                continue
-    except OSError as exc:
-        raise OSError(exc.errno, f"export_onnx: cannot write {os.fspath(given)!r}: "
-                                 f"{exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise OSError(exc.errno, f"export_onnx: cannot write {os.fspath(given)!r}: "
-                                     f"{exc.strerror}") from None
-        raise

@@ -34,8 +34,9 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +50,7 @@ __all__ = [
     "check_output_path",
     "load_arrays",
     "save_arrays",
+    "write_atomically",
 ]
 
 FORMAT_NAME = "deepstep-model"
@@ -257,26 +259,47 @@ def save_arrays(path: str | os.PathLike[str], config: dict[str, Any],
     except (TypeError, ValueError) as exc:
         raise ValueError(f"save: config is not JSON-serialisable: {exc}") from None
 
+    def write_archive(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr("config.json", config_bytes)
+            for name in shapes:
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
+                                              allow_pickle=False)
+
+    write_atomically(given, write_archive)
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], Any]) -> None:
+    """Write a file at ``path`` with ``write(fh)``: a temporary file beside it, renamed over it.
+
+    The one way this library writes a file a user keeps (model files,
+    checkpoints, ONNX exports): a crash leaves the previous file or the new
+    one, never a torn one; the file gets the permissions ``open(path, "w")``
+    would give (:func:`_new_file_mode`); an error names ``path`` as given,
+    never the temporary file. Call :func:`check_output_path` first, before
+    the work that produces the content.
+
+    Parameters
+    ----------
+    path : str or path-like
+    write : callable
+        Called once with the temporary file, open for writing in binary mode.
+    """
+    given = os.fspath(path)
     try:
-        _write_atomically(Path(given), config_bytes, shapes, arrays)
+        _write_atomically(Path(given), write)
     except OSError as exc:
         raise _renamed_error(exc, given) from None
 
 
-def _write_atomically(path: Path, config_bytes: bytes, shapes: dict[str, Any],
-                      arrays: dict[str, NDArray[np.floating]]) -> None:
-    """Write the archive to a temporary file beside ``path``, then rename it over ``path``."""
+def _write_atomically(path: Path, write: Callable[[BinaryIO], Any]) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf:
-                zf.writestr("config.json", config_bytes)
-                for name in shapes:
-                    with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, np.ascontiguousarray(arrays[name]),
-                                                  allow_pickle=False)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)  # mkstemp's 0o600 would hide the model from the user's group
