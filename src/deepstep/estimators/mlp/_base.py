@@ -25,7 +25,7 @@ from ...training.lbfgs import minimize_lbfgs
 from ...training.strategies import Network
 from ._constraints import CONSTRAINTS
 from ._network import engine_weights, hidden_and_output, loss_for, predict_raw, to_sklearn
-from ._stochastic import fit_stochastic
+from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
 
 __all__ = ["BaseMLP"]
 
@@ -107,8 +107,7 @@ class BaseMLP(BaseEstimator):
             self.loss_ = float(result.fun)
             self.coefs_, self.intercepts_ = to_sklearn(net.weights)
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
-            raise ValueError("Solver produced non-finite parameter weights. The input data may"
-                             " contain large values and need to be preprocessed.")
+            raise ValueError(NON_FINITE_MESSAGE)
         return self
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:

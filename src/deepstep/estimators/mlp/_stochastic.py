@@ -25,7 +25,11 @@ from ...training.strategies import Network
 from ._callbacks import EpochRecord, InverseScaling, ValidationScore
 from ._network import predict_raw, to_sklearn
 
-__all__ = ["fit_stochastic", "make_optimizer"]
+__all__ = ["NON_FINITE_MESSAGE", "fit_stochastic", "make_optimizer"]
+
+#: scikit-learn's error when training leaves non-finite weights, word for word.
+NON_FINITE_MESSAGE = ("Solver produced non-finite parameter weights. The input data may contain "
+                      "large values and need to be preprocessed.")
 
 
 def make_optimizer(est: Any) -> Optimizer:
@@ -46,7 +50,9 @@ def make_optimizer(est: Any) -> Optimizer:
 
 def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
     """Early stopping's held-out split (stratified for single-output classification)."""
-    stratify = Y if is_classifier(est) and est.n_outputs_ == 1 else None
+    # scikit-learn stratifies on its boolean indicator, so an error about a
+    # class too small to split names it as 'True'/'False', as there.
+    stratify = Y.astype(bool) if is_classifier(est) and est.n_outputs_ == 1 else None
     arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
     parts = train_test_split(*arrays, random_state=est._random_state,
                              test_size=est.validation_fraction, stratify=stratify)
@@ -127,8 +133,12 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     callbacks.append(stopping)
     if est.solver == "sgd" and est.learning_rate == "invscaling":
         callbacks.append(InverseScaling(est.learning_rate_init, est.power_t, lambda: est.t_))
+    # scikit-learn raises its ValueError when a fit ends on non-finite
+    # weights; under early stopping the best (finite) weights come back
+    # instead, so a diverging fit ends there with a warning, as it does.
     trainer = Trainer(net.weights, net.activations, net.loss, est._optimizer, callbacks,
-                      alpha=net.alpha, l2_per_weight=True)
+                      alpha=net.alpha, l2_per_weight=True,
+                      on_divergence="warn" if early else "raise")
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter
     try:
@@ -136,6 +146,8 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
                     rng=est._random_state, sample_weight=sample_weight)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
+    except FloatingPointError as error:
+        raise ValueError(NON_FINITE_MESSAGE) from error
     est.coefs_, est.intercepts_ = to_sklearn(net.weights)
     est._no_improvement_count = stopping.wait
     if early:
