@@ -76,10 +76,10 @@ import numpy_epoch
 import seeds_plain
 from deepstep import DNNClassifier
 from deepstep.activations import get_activation
+from deepstep.application import L_layer_model
 from deepstep.datasets import images_to_matrix, load_catvnoncat
 from deepstep.initializers import initialize_parameters_deep
 from deepstep.losses import get_loss
-from deepstep.models import L_layer_model
 from deepstep.optimizers import GradientDescent
 from deepstep.training import Trainer
 

@@ -113,7 +113,7 @@ LAYERS = [
     ("deepstep.outofcore", "deepstep.datasets"),
     ("deepstep.io",),
     ("deepstep.training",),
-    ("deepstep.steps", "deepstep.models"),
+    ("deepstep.steps", "deepstep.application"),
     ("deepstep.estimators",),
     ("deepstep.cli", "deepstep.export", "deepstep.gradient_check", "deepstep.__main__",
      "deepstep"),

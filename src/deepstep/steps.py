@@ -16,8 +16,8 @@ linear_activation_forward/back.  :mod:`deepstep.layers`
 L_model_forward, L_model_backw.  :mod:`deepstep.propagation`
 compute_cost                     :mod:`deepstep.losses`  (equation 7)
 update_parameters                :mod:`deepstep.optimizers`
-two_layer_model, L_layer_model   :mod:`deepstep.models`  (the application)
-predict                          :mod:`deepstep.models`
+two_layer_model, L_layer_model   :mod:`deepstep.application`  (the course's application)
+predict                          :mod:`deepstep.application`
 ===============================  ==========================================
 
 Example
@@ -31,6 +31,7 @@ Example
 from __future__ import annotations
 
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
+from .application import L_layer_model, predict, two_layer_model
 from .initializers import initialize_parameters, initialize_parameters_deep
 from .layers import (
     linear_activation_backward,
@@ -39,7 +40,6 @@ from .layers import (
     linear_forward,
 )
 from .losses import compute_cost
-from .models import L_layer_model, predict, two_layer_model
 from .optimizers import update_parameters
 from .propagation import L_model_backward, L_model_forward
 

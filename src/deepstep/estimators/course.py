@@ -5,7 +5,7 @@
 2500 iterations, weights ``randn / sqrt(n_prev)``, no regularisation and no
 stopping rule. ``DNNClassifier.from_course(random_state=1)`` (or
 ``DNNClassifier(**COURSE_SETTINGS, random_state=1)``) reproduces its costs and
-accuracies exactly (``tests/test_models.py``); the estimators' own defaults
+accuracies exactly (``tests/test_application.py``); the estimators' own defaults
 are scikit-learn's, chosen to score at least as well as ``MLPClassifier()``.
 """
 

@@ -15,7 +15,7 @@ them (the keyword ``loop``):
   are more features than examples (the cat images: 12288 > 209), on the
   Gram-matrix path (:mod:`deepstep.training.strategies.gram`): the same
   arithmetic reordered, not an approximation. The costs agree with the
-  course loop's to rounding (``tests/test_models.py`` checks both).
+  course loop's to rounding (``tests/test_application.py`` checks both).
 
 The course's initialisation is reproduced without touching NumPy's global
 random state: the 2-layer model draws ``randn * 0.01`` weights from

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from deepstep import DNNClassifier
-from deepstep.models import L_layer_model, predict, two_layer_model
+from deepstep.application import L_layer_model, predict, two_layer_model
 
 
 def _course_data(cat_dir):
