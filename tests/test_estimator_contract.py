@@ -609,3 +609,13 @@ def test_a_continued_model_refuses_another_kind_of_target():
     warm = DNNClassifier.from_course(**_small(warm_start=True)).fit(X, np.arange(6) % 3)
     with pytest.raises(ValueError, match=r"fit \(warm_start=True\): the model was started"):
         warm.fit(X, Y)
+
+
+@pytest.mark.parametrize("est", [DNNClassifier, DNNRegressor])
+@pytest.mark.parametrize(("param", "value"), [("learning_rate", -1.0), ("max_iter", 0),
+                                              ("solver", "newton"), ("dropout", 1.5)])
+def test_a_bad_hyperparameter_is_named_with_the_estimator_that_raised(est, param, value):
+    X = np.arange(12.0).reshape(6, 2)
+    y = np.array([0, 1, 0, 1, 0, 1])
+    with pytest.raises((TypeError, ValueError), match=rf"^{est.__name__}: .*{param}"):
+        est(**{param: value}).fit(X, y)

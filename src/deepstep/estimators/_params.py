@@ -8,9 +8,9 @@ arguments, as scikit-learn requires). The first broken rule raises; the order
 of the table is therefore part of the behaviour (which message a user sees
 when several values are wrong) and must not be rearranged casually.
 
-Every message starts with ``"DNNClassifier: "`` for both estimators (what the
-checks have always said; tests and users match on it), except the solver's,
-which names the estimator's own class.
+Every message starts with the name of the estimator that raised it
+(``"DNNRegressor: learning_rate must be ..."``), so a user of several
+estimators knows which one to fix.
 """
 
 from __future__ import annotations
@@ -27,9 +27,6 @@ from ..initializers import INITIALIZERS
 from ..optimizers import SCHEDULES
 
 __all__ = ["LOSS", "PARAMETERS", "check_param", "validate_params"]
-
-#: The prefix of the messages (see the module's docstring).
-FUNC = "DNNClassifier"
 
 _REQUIRED = object()
 
@@ -57,7 +54,7 @@ class Constraint:
         name : str
             The parameter's name, used in the message.
         func : str
-            Name the message starts with (``"DNNClassifier"``).
+            Name the message starts with (the estimator's class name).
         checked : mapping
             The values of the parameters checked before this one, as returned
             by their constraints (for rules that depend on another parameter).
@@ -208,11 +205,6 @@ LOSS = Options(("auto", "binary_cross_entropy", "categorical_cross_entropy"),
                "'auto', 'binary_cross_entropy' or 'categorical_cross_entropy'")
 
 
-def _func(estimator: Any, name: str) -> str:
-    # The solver's message has always named the estimator's class.
-    return type(estimator).__name__ if name == "solver" else FUNC
-
-
 def check_param(estimator: Any, name: str, constraint: Constraint,
                 checked: Mapping[str, Any] | None = None) -> Any:
     """Check one parameter of ``estimator`` against ``constraint``.
@@ -236,7 +228,7 @@ def check_param(estimator: Any, name: str, constraint: Constraint,
         value = getattr(estimator, name)
     else:
         value = getattr(estimator, name, constraint.missing)
-    return constraint.check(value, name, _func(estimator, name), checked or {})
+    return constraint.check(value, name, type(estimator).__name__, checked or {})
 
 
 def validate_params(estimator: Any) -> dict[str, Any]:
