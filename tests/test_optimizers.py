@@ -5,13 +5,11 @@ import pytest
 
 from deepstep.optimizers import (
     Adam,
-    ExponentialDecay,
     GradientDescent,
-    InverseTimeDecay,
     Momentum,
-    StepDecay,
     update_parameters,
 )
+from deepstep.training.callbacks.schedules import ExponentialDecay, InverseTimeDecay, StepDecay
 
 
 def _params():

@@ -15,6 +15,9 @@ fresh copies, so the caller's arrays are never modified.
 For plain gradient descent the training loop may fold the learning rate
 into backpropagation (:attr:`Optimizer.step_scale`); it then hands the
 finished steps to the same ``update`` with ``prescaled=True``.
+
+Learning-rate schedules change ``learning_rate`` between epochs; they live in
+:mod:`deepstep.training.callbacks.schedules`, with the callbacks that apply them.
 """
 
 from __future__ import annotations
@@ -35,16 +38,12 @@ from ._validation import (
 )
 
 __all__ = [
-    "SCHEDULES",
     "Adam",
     "EfficientAdam",
-    "ExponentialDecay",
     "GradientDescent",
     "HeavyBall",
-    "InverseTimeDecay",
     "Momentum",
     "Optimizer",
-    "StepDecay",
     "update_parameters",
 ]
 
@@ -491,96 +490,6 @@ def _check_beta(value: float, name: str, func: str) -> float:
     if value >= 1:
         raise ValueError(f"{func}: {name} must be in [0, 1), got {value}")
     return value
-
-
-# ---------------------------------------------------------------------------
-# learning-rate schedules: epoch -> learning rate
-# ---------------------------------------------------------------------------
-
-
-class StepDecay:
-    """``lr = lr0 * factor ** (epoch // every)``.
-
-    Parameters
-    ----------
-    every : int, default=100
-    factor : float, default=0.5
-    """
-
-    def __init__(self, every: int = 100, factor: float = 0.5) -> None:
-        self.every, self.factor = every, factor
-
-    def __call__(self, lr0: float, epoch: int) -> float:
-        """The learning rate of ``epoch`` given the initial ``lr0``.
-
-        Parameters
-        ----------
-        lr0 : float
-        epoch : int
-
-        Returns
-        -------
-        float
-        """
-        return lr0 * self.factor ** (epoch // self.every)
-
-
-class ExponentialDecay:
-    """``lr = lr0 * rate ** epoch``.
-
-    Parameters
-    ----------
-    rate : float, default=0.99
-    """
-
-    def __init__(self, rate: float = 0.99) -> None:
-        self.rate = rate
-
-    def __call__(self, lr0: float, epoch: int) -> float:
-        """The learning rate of ``epoch`` given the initial ``lr0``.
-
-        Parameters
-        ----------
-        lr0 : float
-        epoch : int
-
-        Returns
-        -------
-        float
-        """
-        return lr0 * self.rate ** epoch
-
-
-class InverseTimeDecay:
-    """``lr = lr0 / (1 + decay * epoch)`` (the course's learning-rate decay).
-
-    Parameters
-    ----------
-    decay : float, default=0.01
-    """
-
-    def __init__(self, decay: float = 0.01) -> None:
-        self.decay = decay
-
-    def __call__(self, lr0: float, epoch: int) -> float:
-        """The learning rate of ``epoch`` given the initial ``lr0``.
-
-        Parameters
-        ----------
-        lr0 : float
-        epoch : int
-
-        Returns
-        -------
-        float
-        """
-        return lr0 / (1 + self.decay * epoch)
-
-
-#: Schedules by name ("constant" keeps the learning rate; "plateau" is the
-#: ReduceLROnPlateau callback of deepstep.training).
-SCHEDULES = {"step": StepDecay, "exponential": ExponentialDecay,
-             "inverse_time": InverseTimeDecay}
 
 
 @finite_result("update_parameters")

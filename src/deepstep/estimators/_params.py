@@ -24,7 +24,7 @@ import numpy as np
 from .._validation import check_positive_float, check_positive_int
 from ..activations import get_activation
 from ..initializers import INITIALIZERS
-from ..optimizers import SCHEDULES
+from ..training.callbacks.schedules import SCHEDULES
 
 __all__ = ["LOSS", "PARAMETERS", "check_param", "validate_params"]
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..initializers import initialize_parameters_deep
 from ..losses import Loss
-from ..optimizers import SCHEDULES, Adam, GradientDescent, Momentum, Optimizer
+from ..optimizers import Adam, GradientDescent, Momentum, Optimizer
 from ..propagation import resolve_activations
 from ..training import (
     Callback,
@@ -25,6 +25,7 @@ from ..training import (
     ReduceLROnPlateau,
     Trainer,
 )
+from ..training.callbacks.schedules import SCHEDULES
 from ..training.callbacks.stopping import NoImprovementStopping
 
 __all__ = ["Network", "make_callbacks", "make_optimizer", "new_trainer"]

@@ -3,8 +3,7 @@
 Each epoch, in scikit-learn's order: :class:`EpochRecord` counts it
 (``n_iter_``, ``t_``, ``loss_``, ``loss_curve_``), :class:`ValidationScore`
 adds the held-out score to the logs (for the stopping rule that follows it
-in the list), :class:`InverseScaling` sets the next learning rate from the
-number of samples seen.
+in the list). The learning-rate schedules are deepstep.training's.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from typing import Any
 from ...training import Callback
 from ...training.callbacks import Logs
 
-__all__ = ["EpochRecord", "InverseScaling", "ValidationScore"]
+__all__ = ["EpochRecord", "ValidationScore"]
 
 
 class EpochRecord(Callback):
@@ -81,29 +80,3 @@ class ValidationScore(Callback):
             logs[self.name] = value
         if self.verbose:
             print(f"Validation score: {value:f}")
-
-
-class InverseScaling(Callback):
-    """``learning_rate = lr0 / (t + 1) ** power_t`` after each epoch, t the samples seen.
-
-    Parameters
-    ----------
-    lr0 : float
-    power_t : float
-    samples_seen : callable () -> int
-        The estimator's ``t_`` (updated by :class:`EpochRecord` before this runs).
-    """
-
-    def __init__(self, lr0: float, power_t: float, samples_seen: Callable[[], int]) -> None:
-        self.lr0, self.power_t, self.samples_seen = lr0, power_t, samples_seen
-
-    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        """Set the learning rate of the next epoch.
-
-        Parameters
-        ----------
-        epoch : int
-        logs : dict of str to float, optional
-        """
-        self.trainer.optimizer.learning_rate = (
-            float(self.lr0) / (self.samples_seen() + 1) ** self.power_t)

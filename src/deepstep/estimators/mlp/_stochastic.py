@@ -21,8 +21,9 @@ from sklearn.model_selection import train_test_split
 
 from ...optimizers import EfficientAdam, HeavyBall, Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
+from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
 from ...training.strategies import Network
-from ._callbacks import EpochRecord, InverseScaling, ValidationScore
+from ._callbacks import EpochRecord, ValidationScore
 from ._network import predict_raw, to_sklearn
 
 __all__ = ["NON_FINITE_MESSAGE", "fit_stochastic", "make_optimizer"]
@@ -79,14 +80,7 @@ def _plateau(est: Any, optimizer: Optimizer) -> Any:
     """The stopping rule's plateau hook: None (stop), or the adaptive cut by 5."""
     if est.solver != "sgd" or est.learning_rate != "adaptive":
         return None
-
-    def cut() -> bool:
-        if optimizer.learning_rate <= 1e-6:
-            return True
-        optimizer.learning_rate /= 5.0
-        return False
-
-    return cut
+    return divide_on_plateau(optimizer, factor=5.0, min_lr=1e-6)
 
 
 def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
@@ -132,7 +126,8 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
         wait=est._no_improvement_count, best_weights=est._best_weights if early else None)
     callbacks.append(stopping)
     if est.solver == "sgd" and est.learning_rate == "invscaling":
-        callbacks.append(InverseScaling(est.learning_rate_init, est.power_t, lambda: est.t_))
+        callbacks.append(SampleScheduler(InverseScaling(est.power_t), est.learning_rate_init,
+                                         lambda: est.t_))
     # scikit-learn raises its ValueError when a fit ends on non-finite
     # weights; under early stopping the best (finite) weights come back
     # instead, so a diverging fit ends there with a warning, as it does.

@@ -7,22 +7,41 @@ from .base import Callback, Logs
 from .divergence import DivergenceWarning, TerminateOnNaN, TerminateOnRisingCost
 from .early_stopping import EarlyStopping
 from .history import History
+from .monitor import Monitor
 from .progress import CostPrinter, ProgressBar
-from .schedules import LearningRateScheduler, ReduceLROnPlateau
+from .schedules import (
+    SCHEDULES,
+    ExponentialDecay,
+    InverseScaling,
+    InverseTimeDecay,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+    SampleScheduler,
+    StepDecay,
+    divide_on_plateau,
+)
 from .stopping import NoImprovementStopping
 
 __all__ = [
+    "SCHEDULES",
     "BackupAndRestore",
     "Callback",
     "CostPrinter",
     "DivergenceWarning",
     "EarlyStopping",
+    "ExponentialDecay",
     "History",
+    "InverseScaling",
+    "InverseTimeDecay",
     "LearningRateScheduler",
     "Logs",
+    "Monitor",
     "NoImprovementStopping",
     "ProgressBar",
     "ReduceLROnPlateau",
+    "SampleScheduler",
+    "StepDecay",
     "TerminateOnNaN",
     "TerminateOnRisingCost",
+    "divide_on_plateau",
 ]

@@ -1,26 +1,25 @@
-"""Early stopping on a monitored value, with the best weights restored."""
+"""Early stopping on a monitored value, with the best weights restored (Keras's rule)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..._backend import assign, copy
-from .base import Callback, Logs
+from .base import Logs
+from .monitor import Monitor
 
 __all__ = ["EarlyStopping"]
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(Monitor):
     """Stop when a monitored value has not improved for ``patience`` epochs.
 
     Parameters
     ----------
     monitor : str, default="val_loss"
         Key of the epoch logs to watch (lower is better).
-    patience : int, default=10
-        Epochs without improvement before stopping.
+    patience : int, float or None, default=10
+        Epochs without improvement before stopping; ``None`` or ``np.inf``:
+        never stop (the best weights are still restored at the end).
     min_delta : float, default=0.0
         An improvement must lower the best value by more than this.
     restore_best_weights : bool, default=True
@@ -34,17 +33,12 @@ class EarlyStopping(Callback):
     stopped_epoch : int or None
     """
 
-    def __init__(self, monitor: str = "val_loss", patience: int = 10, min_delta: float = 0.0,
-                 restore_best_weights: bool = True) -> None:
-        self.monitor = monitor
-        self.patience = patience
+    def __init__(self, monitor: str = "val_loss", patience: float | None = 10,
+                 min_delta: float = 0.0, restore_best_weights: bool = True) -> None:
+        super().__init__(monitor, "min", restore_best_weights)
+        self.patience = np.inf if patience is None else patience
         self.min_delta = min_delta
-        self.restore_best_weights = restore_best_weights
-        self.best = np.inf
         self.best_epoch = -1
-        self.stopped_epoch: int | None = None
-        self._best_weights: dict[str, Any] | None = None
-        self._wait = 0
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         """Reset the state.
@@ -53,8 +47,8 @@ class EarlyStopping(Callback):
         ----------
         logs : dict of str to float, optional
         """
-        self.best, self.best_epoch, self.stopped_epoch = np.inf, -1, None
-        self._best_weights, self._wait = None, 0
+        self.best, self.best_epoch, self.stopped_epoch = self.worst(), -1, None
+        self.best_weights, self.wait = None, 0
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         """Record an improvement or count one more epoch without.
@@ -64,27 +58,11 @@ class EarlyStopping(Callback):
         epoch : int
         logs : dict of str to float, optional
         """
-        if not logs or self.monitor not in logs:
-            raise ValueError(f"EarlyStopping: {self.monitor!r} is not among the logged values "
-                             f"{sorted(logs or {})}; give validation data or monitor 'loss'")
-        value = logs[self.monitor]
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self._wait = value, epoch, 0
-            if self.restore_best_weights:
-                self._best_weights = {k: copy(v) for k, v in self.trainer.parameters.items()}
+        value = self.value(logs, "; give validation data or monitor 'loss'")
+        if self.beats_best(value, self.min_delta):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            self.keep_best_weights()
             return
-        self._wait += 1
-        if self._wait >= self.patience:
-            self.stopped_epoch = epoch
-            self.trainer.stop_training = True
-
-    def on_train_end(self, logs: Logs | None = None) -> None:
-        """Restore the best weights if asked to.
-
-        Parameters
-        ----------
-        logs : dict of str to float, optional
-        """
-        if self.restore_best_weights and self._best_weights is not None:
-            for key, value in self.trainer.parameters.items():
-                assign(value, self._best_weights[key])
+        self.wait += 1
+        if self.wait >= self.patience:
+            self.stop(epoch)

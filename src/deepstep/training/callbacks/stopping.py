@@ -14,15 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from ..._backend import assign, copy
-from .base import Callback, Logs
+from .base import Logs
+from .monitor import Monitor
 
 __all__ = ["NoImprovementStopping"]
 
 
-class NoImprovementStopping(Callback):
+class NoImprovementStopping(Monitor):
     """Stop after more than ``n_iter_no_change`` epochs without a ``tol`` improvement.
 
     Parameters
@@ -64,16 +62,13 @@ class NoImprovementStopping(Callback):
                  restore_best_weights: bool = False,
                  on_plateau: Callable[[], bool] | None = None, best: float | None = None,
                  wait: int = 0, best_weights: dict[str, Any] | None = None) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"NoImprovementStopping: mode must be 'min' or 'max', got {mode!r}")
-        self.monitor, self.tol, self.n_iter_no_change = monitor, float(tol), n_iter_no_change
-        self.mode = mode
-        self.restore_best_weights = restore_best_weights
+        super().__init__(monitor, mode, restore_best_weights)
+        self.tol, self.n_iter_no_change = float(tol), n_iter_no_change
         self.on_plateau = on_plateau
-        self.best = (np.inf if mode == "min" else -np.inf) if best is None else float(best)
+        if best is not None:
+            self.best = float(best)
         self.wait = int(wait)
         self.best_weights = best_weights
-        self.stopped_epoch: int | None = None
 
     def _improves(self, value: float, margin: float) -> bool:
         # Written as scikit-learn compares (a NaN "improves" nothing and is
@@ -90,30 +85,13 @@ class NoImprovementStopping(Callback):
         epoch : int
         logs : dict of str to float, optional
         """
-        if not logs or self.monitor not in logs:
-            raise ValueError(f"NoImprovementStopping: {self.monitor!r} is not among the logged "
-                             f"values {sorted(logs or {})}")
-        value = float(logs[self.monitor])
+        value = float(self.value(logs))
         self.wait = 0 if self._improves(value, self.tol) else self.wait + 1
-        better = value < self.best if self.mode == "min" else value > self.best
-        if better:
+        if self.beats_best(value):
             self.best = value
-            if self.restore_best_weights:
-                self.best_weights = {k: copy(v) for k, v in self.trainer.parameters.items()}
+            self.keep_best_weights()
         if self.wait > self.n_iter_no_change:
             if self.on_plateau is None or self.on_plateau():
-                self.stopped_epoch = epoch
-                self.trainer.stop_training = True
+                self.stop(epoch)
             else:
                 self.wait = 0
-
-    def on_train_end(self, logs: Logs | None = None) -> None:
-        """Put the best weights back, if asked to and there are any.
-
-        Parameters
-        ----------
-        logs : dict of str to float, optional
-        """
-        if self.restore_best_weights and self.best_weights is not None:
-            for key, value in self.trainer.parameters.items():
-                assign(value, self.best_weights[key])
