@@ -15,6 +15,7 @@ estimators knows which one to fix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,14 +89,23 @@ class Real(Constraint):
 
 @dataclass(frozen=True)
 class Integer(Constraint):
-    """An integer > 0, returned as ``int``; None is accepted when ``optional``."""
+    """An integer > 0, returned as ``int``; None is accepted when ``optional``.
+
+    With ``unbounded``, None and ``np.inf`` are accepted too and returned as
+    ``math.inf`` ("never": a patience that never runs out, as Keras's
+    ``patience`` and scikit-learn's ``n_iter_no_change=np.inf``).
+    """
 
     optional: bool = False
+    unbounded: bool = False
     missing: Any = _REQUIRED
 
     def check(self, value: Any, name: str, func: str, checked: Mapping[str, Any]) -> Any:
         if self.optional and value is None:
             return None
+        if self.unbounded and (value is None or (isinstance(value, (float, np.floating))
+                                                 and value == math.inf)):
+            return math.inf
         return check_positive_int(value, name, func=func)
 
 
@@ -188,13 +198,13 @@ PARAMETERS: dict[str, Constraint] = {
     "clip_norm": Real(optional=True),
     "solver": Options(_SOLVERS, "'gd', 'momentum', 'nesterov' or 'adam'"),
     "batch_size": BatchSize(),
-    "patience": Integer(),
+    "patience": Integer(unbounded=True),
     "dropout": Real(allow_zero=True, below=1.0),
     "min_delta": Real(allow_zero=True),
     "validation_fraction": Real(below=1.0),
     "max_iter": Integer(),
     "tol": Real(allow_zero=True, optional=True, missing=None),
-    "n_iter_no_change": Integer(missing=10),
+    "n_iter_no_change": Integer(missing=10, unbounded=True),
 }
 
 #: The classifier's ``loss``. Checked where the targets are encoded, not with

@@ -30,15 +30,15 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..initializers import check_random_state
 from ..training import Callback
 from . import fitting, placement, prediction, training_data
 from ._params import validate_params
 from .course import COURSE_SETTINGS
+from .fitted import FittedNetwork
 from .persistence import save_model
-from .summary import format_summary
 
 __all__ = ["_BaseDNN"]
 
@@ -61,7 +61,7 @@ def _without_floating_point_warnings(method: F) -> F:
     return quiet  # type: ignore[return-value]
 
 
-class _BaseDNN(BaseEstimator):
+class _BaseDNN(FittedNetwork, BaseEstimator):
     """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
 
     The output layer and the loss follow from ``y`` (see ``loss_function_``): two
@@ -113,7 +113,9 @@ class _BaseDNN(BaseEstimator):
         ``validation_data`` given to ``fit``) and stop when its loss has not
         improved by more than ``min_delta`` for ``patience`` epochs.
     validation_fraction : float, default=0.1
-    patience : int, default=10
+    patience : int, None or np.inf, default=10
+        Epochs without improvement early stopping tolerates; None or
+        ``np.inf``: never stop early (the best weights still come back).
     min_delta : float, default=0.0
     restore_best_weights : bool, default=True
         With early stopping, end with the weights of the best validation epoch.
@@ -134,7 +136,7 @@ class _BaseDNN(BaseEstimator):
         runs out first (or early stopping has not fired), ``fit`` warns with a
         ``sklearn.exceptions.ConvergenceWarning``. None: no tolerance, exactly
         ``max_iter`` epochs, no warning.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
         Epochs without a ``tol`` improvement tolerated (see ``tol``).
     device : {"cpu", "gpu"}, default="cpu"
         Where training and prediction run: NumPy on the CPU, or CuPy on a CUDA
@@ -179,6 +181,9 @@ class _BaseDNN(BaseEstimator):
         Number of iterations run.
     history_ : deepstep.training.History
         The training history (``history_.history["loss"]``).
+    coefs_, intercepts_, n_layers_, t_, best_validation_score_
+        scikit-learn's names (``coefs_``/``intercepts_``: views of ``parameters_``;
+        ``t_``: samples trained on), see :class:`.fitted.FittedNetwork`.
 
     Examples
     --------
@@ -330,17 +335,6 @@ class _BaseDNN(BaseEstimator):
         return tags
 
     # -------------------------------------------------------------- outputs
-
-    def summary(self, file: Any = None) -> None:
-        """Print a table of the layers: units, activation, weight shapes, parameter counts.
-
-        Parameters
-        ----------
-        file : file-like, optional
-            Where to print (default: standard output).
-        """
-        check_is_fitted(self, "parameters_")
-        print(format_summary(self), file=file)
 
     def _output(self, X: ArrayLike) -> Array:
         """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""

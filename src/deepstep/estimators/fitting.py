@@ -39,9 +39,11 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
     X, Y, weights_m, validation = placement.to_device(
         xp, X, Y, weights_m, validation, type(model).__name__, model.device)
     stopping = None
+    seen = 0  # scikit-learn's t_: samples trained on, over every fit that continued
     if continuing:
         trainer, rising = model._trainer, model._rising_cost
-        epochs, callbacks = 1, []
+        epochs, callbacks = 1, network.make_callbacks(model, 1, partial=True)
+        seen = getattr(model, "t_", 0)
     else:
         epochs = 1 if partial else checked["max_iter"]
         dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
@@ -49,15 +51,19 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
         start = _StartingParameters(model, dims, dtype, rng)
         net = network.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
                                   epochs, early, xp, tol=checked["tol"],
-                                  n_iter_no_change=checked["n_iter_no_change"])
+                                  n_iter_no_change=checked["n_iter_no_change"],
+                                  patience=checked["patience"], partial=partial)
         trainer, callbacks, stopping = net.trainer, net.callbacks, net.stopping
         start.settle(model, trainer)
+        if start.warm is not None:
+            seen = getattr(model, "t_", 0)
         # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
         rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
         _start_record(model, net, loss_name, early)
     if placement.is_sparse(X):
         trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
     trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
+    first_epoch = trainer.epoch
     trainer.fit(X, Y, epochs, batch_size=_batch_size(model.batch_size, X.shape[1]),
                 shuffle=model.shuffle, rng=rng, sample_weight=weights_m,
                 validation_data=validation,
@@ -68,6 +74,7 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
     if not partial:  # only partial_fit's later calls may still need the start
         rising.initial = None
     _record(model, trainer)
+    model.t_ = seen + (trainer.epoch - first_epoch) * X.shape[1]
     return model
 
 

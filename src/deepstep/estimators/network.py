@@ -20,6 +20,7 @@ from ..training import (
     Callback,
     CostPrinter,
     EarlyStopping,
+    IterationPrinter,
     LearningRateScheduler,
     ProgressBar,
     ReduceLROnPlateau,
@@ -69,7 +70,7 @@ def make_optimizer(solver: str, learning_rate: float, clip_norm: float | None,
                      "'gd', 'momentum', 'nesterov' or 'adam'")
 
 
-def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
+def make_callbacks(estimator: Any, max_iter: int, partial: bool = False) -> list[Callback]:
     """The user's callbacks, then those the schedule and ``verbose`` ask for.
 
     Parameters
@@ -78,6 +79,8 @@ def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
         Its ``callbacks``, ``learning_rate_schedule`` and ``verbose``.
     max_iter : int
         Epochs of this fit (the progress bar's length).
+    partial : bool, default=False
+        ``partial_fit``: ``verbose`` prints scikit-learn's line per call instead.
     """
     callbacks: list[Callback] = list(estimator.callbacks or [])
     schedule = estimator.learning_rate_schedule
@@ -85,7 +88,9 @@ def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
         callbacks.append(ReduceLROnPlateau())
     elif schedule != "constant":
         callbacks.append(LearningRateScheduler(SCHEDULES[schedule]()))
-    if estimator.verbose == 2:
+    if estimator.verbose and partial:
+        callbacks.append(IterationPrinter())
+    elif estimator.verbose == 2:
         callbacks.append(CostPrinter(100))
     elif estimator.verbose:
         callbacks.append(ProgressBar(max_iter))
@@ -94,7 +99,8 @@ def make_callbacks(estimator: Any, max_iter: int) -> list[Callback]:
 
 def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng: Any,
                 learning_rate: float, epochs: int, early_stopping: bool, xp: Any, *,
-                tol: float | None = None, n_iter_no_change: int = 10) -> Network:
+                tol: float | None = None, n_iter_no_change: float = 10,
+                patience: float = 10, partial: bool = False) -> Network:
     """A trainer for a fresh fit (or a warm start from the fitted weights).
 
     Parameters
@@ -115,9 +121,13 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         Add an :class:`EarlyStopping` on the validation loss.
     xp : module
         The device's array library; the weights are created there.
-    tol, n_iter_no_change : float or None, int
+    tol, n_iter_no_change : float or None, int or inf
         The checked stopping rule on the training loss (None: none), used
         without early stopping.
+    patience : int or inf
+        Early stopping's checked patience (inf: never stop).
+    partial : bool, default=False
+        A ``partial_fit``'s first call (see :func:`make_callbacks`).
     """
     name = type(estimator).__name__
     dims = list(dims)
@@ -135,10 +145,10 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         parameters = initialize_parameters_deep(dims, rng, init=estimator.init, dtype=dtype)
     weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
                for l in range(1, len(dims))]
-    callbacks = make_callbacks(estimator, epochs)
+    callbacks = make_callbacks(estimator, epochs, partial)
     stopping: Callback | None = None
     if early_stopping:
-        stopping = EarlyStopping("val_loss", estimator.patience, estimator.min_delta,
+        stopping = EarlyStopping("val_loss", patience, estimator.min_delta,
                                  estimator.restore_best_weights)
     elif tol is not None:
         # scikit-learn's rule on the training loss: more than n_iter_no_change

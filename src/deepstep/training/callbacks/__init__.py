@@ -8,7 +8,7 @@ from .divergence import DivergenceWarning, TerminateOnNaN, TerminateOnRisingCost
 from .early_stopping import EarlyStopping
 from .history import History
 from .monitor import Monitor
-from .progress import CostPrinter, ProgressBar
+from .progress import CostPrinter, IterationPrinter, ProgressBar
 from .schedules import (
     SCHEDULES,
     ExponentialDecay,
@@ -33,6 +33,7 @@ __all__ = [
     "History",
     "InverseScaling",
     "InverseTimeDecay",
+    "IterationPrinter",
     "LearningRateScheduler",
     "Logs",
     "Monitor",

@@ -1,4 +1,4 @@
-"""Showing progress: the course's cost printout and a tqdm progress bar."""
+"""Showing progress: the course's cost printout, scikit-learn's epoch line, a tqdm bar."""
 
 from __future__ import annotations
 
@@ -36,6 +36,33 @@ class CostPrinter(Callback):
         """
         if epoch % self.every == 0 and logs:
             print(f"Cost after iteration {epoch}: {logs['loss']}", file=self.stream or sys.stdout)
+
+
+class IterationPrinter(Callback):
+    """Print scikit-learn's verbose line after every epoch: ``Iteration 3, loss = 0.12345678``.
+
+    What ``partial_fit`` shows with ``verbose``: one line per call, numbered
+    across calls (a one-step progress bar would say nothing).
+
+    Parameters
+    ----------
+    stream : file-like, default=sys.stdout
+    """
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Print the epoch's line.
+
+        Parameters
+        ----------
+        epoch : int
+        logs : dict of str to float, optional
+        """
+        if logs and "loss" in logs:
+            print(f"Iteration {epoch + 1}, loss = {logs['loss']:.8f}",
+                  file=self.stream or sys.stdout)
 
 
 class ProgressBar(Callback):
