@@ -23,6 +23,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 from ...initializers import glorot_uniform_layers
 from ...training.lbfgs import minimize_lbfgs
 from ...training.strategies import Network
+from ..placement import as_rows
 from ._constraints import CONSTRAINTS
 from ._network import engine_weights, hidden_and_output, loss_for, predict_raw, to_sklearn
 from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
@@ -90,9 +91,9 @@ class BaseMLP(BaseEstimator):
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(layer_units, X.dtype)
-        if hasattr(X, "toarray"):
-            # Training densifies a sparse X once (prediction works block by block).
-            X = X.toarray()
+        # A sparse X stays sparse (CSR): full batch multiplies the first layer
+        # by it sparsely, mini-batches are densified one at a time.
+        X = as_rows(X)
         weights = engine_weights(self.coefs_, self.intercepts_)
         net = Network(weights, hidden_and_output(self.activation, self.out_activation_,
                                                  self.n_layers_),
