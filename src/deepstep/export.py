@@ -53,7 +53,7 @@ _MISSING_ONNX = "export_onnx needs the onnx package: pip install 'deepstep[onnx]
 
 
 @dataclass(frozen=True)
-class _Network:
+class _GraphSpec:
     """What the graph is built from, whichever estimator it came from.
 
     Attributes
@@ -174,7 +174,7 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
 # ---------------------------------------------------------------- the estimator
 
 
-def _describe(estimator: Any) -> _Network:
+def _describe(estimator: Any) -> _GraphSpec:
     """The network of a fitted estimator, or TypeError / NotFittedError."""
     if not isinstance(estimator, _ESTIMATORS):
         what = type(estimator)
@@ -188,7 +188,7 @@ def _describe(estimator: Any) -> _Network:
     return _mlp_network(estimator)
 
 
-def _dnn_network(model: Any) -> _Network:
+def _dnn_network(model: Any) -> _GraphSpec:
     """A DNNClassifier's or DNNRegressor's: ``parameters_`` W (n_l, n_{l-1}), b (n_l, 1)."""
     params = model.parameters_
     dtype = np.dtype(params["W1"].dtype)
@@ -197,7 +197,7 @@ def _dnn_network(model: Any) -> _Network:
                 np.asarray(params[f"b{l}"], dtype=dtype).ravel()) for l in range(1, L + 1)]
     activations = list(model.activations_)
     if isinstance(model, DNNRegressor):
-        return _Network(type(model).__name__, weights, activations, dtype, "regressor", None)
+        return _GraphSpec(type(model).__name__, weights, activations, dtype, "regressor", None)
     n_out = model.layer_sizes_[-1]
     loss = getattr(model, "loss_function_", None) or getattr(model, "loss_", None)
     if getattr(model, "_multilabel", False):
@@ -211,11 +211,11 @@ def _dnn_network(model: Any) -> _Network:
     else:
         raise ValueError(f"export_onnx: {type(model).__name__} with {n_out} "
                          f"{activations[-1]} outputs and loss {loss!r} is not a known output")
-    return _Network(type(model).__name__, weights, activations, dtype, kind,
+    return _GraphSpec(type(model).__name__, weights, activations, dtype, kind,
                     np.asarray(model.classes_))
 
 
-def _mlp_network(model: Any) -> _Network:
+def _mlp_network(model: Any) -> _GraphSpec:
     """An MLPClassifier's or MLPRegressor's: ``coefs_`` (n_in, n_out), ``intercepts_``."""
     dtype = np.dtype(model.coefs_[0].dtype)
     weights = [(np.ascontiguousarray(c, dtype=dtype), np.asarray(b, dtype=dtype).ravel())
@@ -223,7 +223,7 @@ def _mlp_network(model: Any) -> _Network:
     hidden = ENGINE_ACTIVATION[model.activation]
     activations = [hidden] * (len(weights) - 1) + [ENGINE_ACTIVATION[model.out_activation_]]
     if isinstance(model, MLPRegressor):
-        return _Network(type(model).__name__, weights, activations, dtype, "regressor", None)
+        return _GraphSpec(type(model).__name__, weights, activations, dtype, "regressor", None)
     binarizer = getattr(model, "_label_binarizer", None)
     y_type = getattr(binarizer, "y_type_", None)
     if model.n_outputs_ == 1:
@@ -239,7 +239,7 @@ def _mlp_network(model: Any) -> _Network:
     classes = np.asarray(model.classes_)
     if len(classes) == 1:  # trained on one class: predict gives it whatever p is
         classes = np.repeat(classes, 2)
-    return _Network(type(model).__name__, weights, activations, dtype, kind, classes)
+    return _GraphSpec(type(model).__name__, weights, activations, dtype, kind, classes)
 
 
 # ---------------------------------------------------------------- the arguments
@@ -318,7 +318,7 @@ def _activation(g: _Graph, name: str, Z: str) -> str:
     return g.add(ops[name], [Z])
 
 
-def _forward(g: _Graph, network: _Network) -> str:
+def _forward(g: _Graph, network: _GraphSpec) -> str:
     """The network's output for "X": [MatMul, Add, activation] per layer."""
     A = "X"
     for l, ((W, b), act) in enumerate(zip(network.weights, network.activations, strict=True),
@@ -344,7 +344,7 @@ def _classes_tensor(onnx: Any, classes: NDArray[Any]) -> Any:
     return onnx.helper.make_tensor("classes", onnx.TensorProto.STRING, [len(values)], values)
 
 
-def _classifier_outputs(g: _Graph, network: _Network, out: str) -> Any:
+def _classifier_outputs(g: _Graph, network: _GraphSpec, out: str) -> Any:
     """Nodes for "label" and "probabilities" from the output layer ``out``; their elem type."""
     onnx = g.onnx
     classes = _classes_tensor(onnx, network.classes)
@@ -371,7 +371,7 @@ def _classifier_outputs(g: _Graph, network: _Network, out: str) -> Any:
     return classes.data_type
 
 
-def _build_model(network: _Network, opset: int, onnx: Any) -> Any:
+def _build_model(network: _GraphSpec, opset: int, onnx: Any) -> Any:
     """The ONNX model of ``network`` in ``opset``, with an IR version that opset needs."""
     helper = onnx.helper
     elem = {np.dtype(np.float32): onnx.TensorProto.FLOAT,
