@@ -282,7 +282,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if len(images) == 0:
         raise CLIError(f"the {args.split} split of {description} is empty")
     _check_model_input(model, images, description)
-    X = _matrix(images, model.parameters_["W1"].dtype)
+    X = _matrix(images, _dtype(model))
     pred = model.predict(X)
     names = _class_names(model)
     accuracy = float(np.mean(pred == labels))
@@ -348,7 +348,7 @@ def _predict(args: argparse.Namespace) -> int:
             print(f"deepstep: error: {exc}", file=sys.stderr)
             status = 2
             continue
-        X = _matrix(image[np.newaxis], model.parameters_["W1"].dtype)
+        X = _matrix(image[np.newaxis], _dtype(model))
         proba = model.predict_proba(X)[0]
         k = int(np.argmax(proba))
         print(f"{image_path}: {names[k]} {proba[k]:.2f}")
@@ -386,11 +386,22 @@ def _load_model(path: str) -> Any:
 
 
 def _load_classifier(path: str) -> Any:
+    from .estimators.persistence import MLPFileMixin
+
     model = _load_model(path)
     if getattr(model, "classes_", None) is None:
-        raise CLIError(f"model {path} is a {type(model).__name__}; expected a classifier "
-                       "(a DNNClassifier)")
+        a, family = (("an", "an MLPClassifier") if isinstance(model, MLPFileMixin)
+                     else ("a", "a DNNClassifier"))
+        raise CLIError(f"model {path} is {a} {type(model).__name__}; expected a classifier "
+                       f"({family})")
     return model
+
+
+def _dtype(model: Any) -> Any:
+    """The float type the model computes in, a DNN's or an MLP's (its weights')."""
+    from .estimators.persistence import model_dtype
+
+    return model_dtype(model)
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -10,6 +10,18 @@ about the estimator (its class, classes, loss, activations, parameters).
 Only the classes marked with :func:`loadable` can be built from a file: a
 file names its estimator by a string, and loading must never instantiate
 anything else.
+
+Two families share the format. A DNNClassifier's or DNNRegressor's file
+holds its ``parameters_`` as they are. An MLPClassifier's or MLPRegressor's
+(:class:`MLPFileMixin`) holds the same arrays in the same orientation, the
+engine's: ``W{l}`` = ``coefs_[l - 1].T`` of shape (n_l, n_{l-1}) and ``b{l}``
+= ``intercepts_[l - 1]`` as a column (n_l, 1), so that :mod:`deepstep.io`
+checks every array against the config's ``layer_sizes`` whichever family
+wrote it. Its config adds scikit-learn's fitted state (``mlp_state``: the
+label binarizer's target type, ``t_``, ``loss_``, ``loss_curve_``,
+``best_loss_``, the validation scores, ...), with a non-finite float written
+as ``{"float": "inf"}`` (JSON has no infinity), and its ``activations`` are
+the engine's names of ``activation`` and ``out_activation_``.
 """
 
 from __future__ import annotations
@@ -31,8 +43,8 @@ from ..losses import LOSSES
 #: deepstep's output activation -> scikit-learn's name (``out_activation_``).
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 
-__all__ = ["check_class_names", "check_input_shape", "load", "loadable", "model_config",
-           "save_model"]
+__all__ = ["MLPFileMixin", "check_class_names", "check_input_shape", "load", "loadable",
+           "model_config", "model_dtype", "save_model"]
 
 T = TypeVar("T", bound=type)
 
@@ -49,14 +61,55 @@ def loadable(cls: T) -> T:
 # ------------------------------------------------------------------ save
 
 
+class MLPFileMixin:
+    """``save`` for MLPClassifier and MLPRegressor: their model files, as the DNN's.
+
+    :func:`load` rebuilds a class with this mixin from the scikit-learn
+    state the file holds (:func:`_mlp_config`, :func:`_rebuild_mlp`).
+    """
+
+    def save(self, path: str | os.PathLike[str], *,
+             input_shape: Sequence[int] | None = None,
+             class_names: Sequence[str] | None = None) -> None:
+        """Save the fitted model to ``path``, atomically (see :func:`save_model`).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Checked first: an OSError names it when its folder is missing.
+        input_shape, class_names : sequence, optional
+            One example's shape (``data.train_x.shape[1:]``) and one name per
+            ``classes_`` (``data.classes``): ``metadata_`` for ``deepstep predict``.
+        """
+        save_model(self, path, input_shape=input_shape, class_names=class_names)
+
+
+def model_dtype(model: Any) -> np.dtype:
+    """The float type of a fitted estimator's weights, whichever family it is.
+
+    Parameters
+    ----------
+    model : DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor
+        Fitted.
+
+    Returns
+    -------
+    numpy dtype
+        float32 or float64: the dtype of the rows ``predict`` computes in.
+    """
+    if isinstance(model, MLPFileMixin):
+        return np.dtype(model.coefs_[0].dtype)
+    return np.dtype(model.parameters_["W1"].dtype)
+
+
 def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floating]]]:
     """The config and arrays that describe a fitted estimator in a model file.
 
     Parameters
     ----------
-    model : DNNClassifier or DNNRegressor
+    model : DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor
         Fitted; its optional ``metadata_`` dict (input shape, class names) is
-        included.
+        included. An MLP's config is :func:`_mlp_config`'s.
 
     Returns
     -------
@@ -67,6 +120,8 @@ def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.float
     arrays : dict of str to ndarray
         ``W1`` of shape (n_1, n_x), ``b1`` of shape (n_1, 1), ..., ``bL``.
     """
+    if isinstance(model, MLPFileMixin):
+        return _mlp_config(model)
     check_is_fitted(model, "parameters_")
     dtype = model.parameters_["W1"].dtype
     classes = getattr(model, "classes_", None)
@@ -98,7 +153,7 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
 
     Parameters
     ----------
-    model : DNNClassifier or DNNRegressor
+    model : DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor
         Fitted.
     path : str or path-like
         Checked before anything else (:func:`deepstep.io.check_output_path`):
@@ -235,6 +290,8 @@ def load(path: str | os.PathLike[str]) -> Any:
     if unknown:
         raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
     try:
+        if issubclass(cls, MLPFileMixin):
+            return _rebuild_mlp(cls, config, arrays, name)
         return _rebuild(cls, config, arrays, name)
     except ModelFileError:
         raise
@@ -310,3 +367,218 @@ def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: st
     model._single_output = bool(config.get("single_output", True))
     model.n_outputs_ = model.layer_sizes_[-1]
     return model
+
+
+# ------------------------------------------------------------------ MLP
+
+#: scikit-learn's fitted attributes an MLP file keeps besides its weights,
+#: each where the fit set it (lbfgs sets none of the stochastic solvers'):
+#: counts, numbers (or None), and lists of numbers (or None).
+_MLP_COUNTS = ("n_iter_", "t_", "_no_improvement_count")
+_MLP_NUMBERS = ("loss_", "best_loss_", "best_validation_score_")
+_MLP_CURVES = ("loss_curve_", "validation_scores_")
+_MLP_REQUIRED = ("n_iter_", "t_")
+#: The label binarizer's target types, scikit-learn's names.
+_Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
+
+
+def _mlp_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floating]]]:
+    """An MLP's config and arrays: its weights in the engine's orientation, its fitted state.
+
+    Parameters
+    ----------
+    model : MLPClassifier or MLPRegressor
+        Fitted.
+
+    Returns
+    -------
+    config : dict
+        ``layer_sizes`` [n_features_in_, *hidden, n_outputs_], the engine's
+        ``activations``, ``dtype``, ``classes``, the JSON-able ``params``,
+        ``mlp_state`` (scikit-learn's fitted attributes, the label
+        binarizer's ``y_type`` and ``sparse_input``), ``metadata``.
+    arrays : dict of str to ndarray
+        ``W{l}`` = ``coefs_[l - 1].T`` of shape (n_l, n_{l-1}), ``b{l}`` of
+        shape (n_l, 1).
+    """
+    from .mlp._network import ENGINE_ACTIVATION
+
+    check_is_fitted(model, "coefs_")
+    sizes = [int(model.coefs_[0].shape[0])] + [int(c.shape[1]) for c in model.coefs_]
+    arrays = {}
+    for l, (c, b) in enumerate(zip(model.coefs_, model.intercepts_, strict=True), 1):
+        arrays[f"W{l}"] = np.ascontiguousarray(c.T)
+        arrays[f"b{l}"] = np.asarray(b).reshape(-1, 1)
+    state: dict[str, Any] = {}
+    for key in (*_MLP_COUNTS, *_MLP_NUMBERS, *_MLP_CURVES):
+        if hasattr(model, key):
+            value = getattr(model, key)
+            if value is None or key in _MLP_COUNTS:
+                state[key] = value if value is None else int(value)
+            elif key in _MLP_NUMBERS:
+                state[key] = _encode_float(value)
+            else:
+                state[key] = [_encode_float(v) for v in value]
+    classes = getattr(model, "classes_", None)
+    if classes is not None:
+        binarizer = model._label_binarizer
+        state["y_type"] = str(binarizer.y_type_)
+        state["sparse_input"] = bool(binarizer.sparse_input_)
+    config = {
+        "estimator": type(model).__name__,
+        "layer_sizes": sizes,
+        "activations": [ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
+        + [ENGINE_ACTIVATION[model.out_activation_]],
+        "dtype": str(model.coefs_[0].dtype),
+        "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
+                                                 for c in classes],
+        "params": _mlp_params(model),
+        "mlp_state": state,
+        "metadata": dict(getattr(model, "metadata_", {}) or {}),
+    }
+    return config, arrays
+
+
+def _mlp_params(model: Any) -> dict[str, Any]:
+    """``get_params()`` as JSON: NumPy values as Python's, infinities tagged, the rest dropped.
+
+    A RandomState instance (or anything else JSON cannot hold) is dropped, as
+    the DNN's files drop it: the loaded model has that parameter's default.
+    """
+    params = {}
+    for key, value in model.get_params().items():
+        if isinstance(value, (np.generic, np.ndarray)):
+            value = value.tolist()
+        if isinstance(value, float) and not np.isfinite(value):
+            value = _encode_float(value)
+        if _jsonable(value):
+            params[key] = value
+    return params
+
+
+def _encode_float(value: Any) -> Any:
+    """A float as JSON: itself when finite, else ``{"float": "nan" | "inf" | "-inf"}``."""
+    value = float(value)
+    if np.isfinite(value):
+        return value
+    return {"float": "nan" if np.isnan(value) else ("inf" if value > 0 else "-inf")}
+
+
+def _decode_float(value: Any, what: str, name: str) -> float:
+    """The float :func:`_encode_float` wrote, or ModelFileError naming ``what``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, dict) and list(value) == ["float"] and \
+            value["float"] in ("nan", "inf", "-inf"):
+        return float(value["float"])
+    raise ModelFileError(f"{name}: {what} must be a number, got {str(value)[:40]}")
+
+
+def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: str) -> Any:
+    """The MLPClassifier or MLPRegressor a model file describes, every field checked."""
+    from sklearn.base import is_classifier
+
+    from .mlp._network import ENGINE_ACTIVATION, to_sklearn
+
+    sizes = config["layer_sizes"]
+    params, state = config.get("params", {}), config.get("mlp_state")
+    if not isinstance(params, dict) or not isinstance(state, dict):
+        raise ModelFileError(f"{name}: an {cls.__name__} file needs 'params' and 'mlp_state' "
+                             "objects")
+    model = cls()
+    valid = set(model.get_params())
+    model.set_params(**{k: _param_from_json(v, k, name) for k, v in params.items()
+                        if k in valid})
+    model._validate_params()  # a hand-edited value is refused now, not at predict
+    hidden = model._hidden_sizes()
+    if hidden != sizes[1:-1]:
+        raise ModelFileError(f"{name}: hidden_layer_sizes {hidden} do not match the layer "
+                             f"sizes {sizes}")
+    classes = config.get("classes")
+    if is_classifier(model):
+        model._label_binarizer = _label_binarizer(classes, state, sizes[-1], name)
+        model.classes_ = model._label_binarizer.classes_
+    elif classes is not None:
+        raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
+    out = model._output_activation()
+    expected = ([ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
+                + [ENGINE_ACTIVATION[out]])
+    if config["activations"] != expected:
+        raise ModelFileError(f"{name}: activations {config['activations']} do not match "
+                             f"activation={model.activation!r} and the output {out!r}: "
+                             f"expected {expected}")
+    model.out_activation_ = out
+    model.n_layers_, model.n_outputs_, model.n_features_in_ = len(sizes), sizes[-1], sizes[0]
+    model.coefs_, model.intercepts_ = to_sklearn(
+        [[arrays[f"W{l}"], arrays[f"b{l}"]] for l in range(1, len(sizes))])
+    _set_mlp_state(model, state, name)
+    # Under early stopping the fit ends on its best weights, which are coefs_:
+    # a warm start from the loaded model takes them as the best so far, as it
+    # would from the saved one.
+    model._best_weights = None
+    metadata = config.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{name}: 'metadata' must be an object")
+    model.metadata_ = dict(metadata)
+    return model
+
+
+def _param_from_json(value: Any, key: str, name: str) -> Any:
+    """A hyperparameter as :func:`_mlp_params` wrote it (a list was a tuple)."""
+    if isinstance(value, dict):
+        return _decode_float(value, f"params[{key!r}]", name)
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _label_binarizer(classes: Any, state: dict[str, Any], n_out: int, name: str) -> Any:
+    """The classifier's fitted LabelBinarizer, after checking its classes fit the outputs."""
+    from sklearn.preprocessing import LabelBinarizer
+
+    y_type = state.get("y_type")
+    if y_type not in _Y_TYPES:
+        raise ModelFileError(f"{name}: 'y_type' must be one of {list(_Y_TYPES)}, got "
+                             f"{str(y_type)[:40]!r}")
+    if not isinstance(classes, list):
+        raise ModelFileError(f"{name}: a classifier needs a list of classes, got "
+                             f"{str(classes)[:80]}")
+    k = len(classes)
+    fits = {"binary": n_out == 1 and k in (1, 2),
+            "multiclass": n_out == k >= 3,
+            "multilabel-indicator": n_out == k and all(
+                type(c) is int for c in classes) and classes == list(range(k))}[y_type]
+    strings = {isinstance(c, str) for c in classes}
+    values = np.array(classes)
+    if not fits or len(strings) > 1 or not np.array_equal(np.unique(values), values):
+        raise ModelFileError(f"{name}: a {y_type} classifier with {n_out} output(s) cannot "
+                             f"have the classes {str(classes)[:80]}")
+    sparse = state.get("sparse_input", False)
+    if not isinstance(sparse, bool):
+        raise ModelFileError(f"{name}: 'sparse_input' must be true or false, got {sparse!r}")
+    binarizer = LabelBinarizer()
+    binarizer.classes_, binarizer.y_type_, binarizer.sparse_input_ = values, y_type, sparse
+    return binarizer
+
+
+def _set_mlp_state(model: Any, state: dict[str, Any], name: str) -> None:
+    """Set scikit-learn's fitted attributes the file holds (only those), each checked."""
+    missing = [k for k in _MLP_REQUIRED if k not in state]
+    if missing:
+        raise ModelFileError(f"{name}: 'mlp_state' lacks {missing}")
+    for key in _MLP_COUNTS:
+        if key in state:
+            value = state[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ModelFileError(f"{name}: {key} must be a non-negative integer, got "
+                                     f"{str(value)[:40]}")
+            setattr(model, key, value)
+    for key in _MLP_NUMBERS:
+        if key in state:
+            value = state[key]
+            setattr(model, key, None if value is None else _decode_float(value, key, name))
+    for key in _MLP_CURVES:
+        if key in state:
+            value = state[key]
+            if value is not None and not isinstance(value, list):
+                raise ModelFileError(f"{name}: {key} must be a list of numbers or null")
+            setattr(model, key, None if value is None else
+                    [_decode_float(v, key, name) for v in value])
