@@ -29,8 +29,8 @@ from ..propagation import forward, resolve_activations
 from ..training.threads import BlasThreads
 from . import placement
 
-__all__ = ["block_rows", "forward_in_blocks", "layer_weights", "network_logits",
-           "network_output"]
+__all__ = ["IN_PLACE", "block_rows", "forward_in_blocks", "in_place", "layer_weights",
+           "network_logits", "network_output"]
 
 Array = NDArray[np.floating]
 
@@ -101,6 +101,8 @@ def forward_in_blocks(X: Any, weights: Sequence[tuple[Any, Any]],
     if placement.is_sparse(X):  # each block is densified: its rows within the budget too
         per_row = X.shape[1] * np.dtype(X.dtype).itemsize
         block = max(1, min(block, get_config()["predict_block_bytes"] // per_row))
+    if xp is np:
+        acts = [in_place(act) for act in acts]
     macs = X.shape[0] * sum(a * b for a, b in itertools.pairwise(layer_sizes))
     with BlasThreads(macs=macs) as threads:  # fewer BLAS threads while the cores are taken
         for start in range(0, X.shape[0], block):
@@ -109,6 +111,35 @@ def forward_in_blocks(X: Any, weights: Sequence[tuple[Any, Any]],
             AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
             out[start:stop] = to_numpy(AL).T
     return out
+
+
+def _relu_in_place(Z: Array) -> tuple[Array, None]:
+    return np.maximum(Z, 0.0, out=Z), None
+
+
+def _tanh_in_place(Z: Array) -> tuple[Array, None]:
+    return np.tanh(Z, out=Z), None
+
+
+def _softmax_in_place(Z: Array) -> tuple[Array, None]:
+    Z -= Z.max(axis=0, keepdims=True)  # as activations._softmax: no exponent above 0
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=0, keepdims=True)
+    return Z, None
+
+
+#: Forward kernels that write A over Z, for prediction only: it keeps no cache,
+#: and each Z is the fresh output of its layer's product, so overwriting it
+#: saves one array per layer and block (its allocation and first touch, about
+#: a tenth of a digits-sized MLP's predict). Same arithmetic as the kernels of
+#: activations.ACTIVATIONS (tests/test_config.py checks them bit for bit).
+IN_PLACE = {"relu": _relu_in_place, "tanh": _tanh_in_place, "softmax": _softmax_in_place}
+
+
+def in_place(act: Activation) -> Activation:
+    """``act`` with its forward writing A over Z, where :data:`IN_PLACE` has one (NumPy only)."""
+    kernel = IN_PLACE.get(act.name)
+    return act if kernel is None else act._replace(forward=kernel)
 
 
 def layer_weights(model: Any) -> list[tuple[Array, Array]]:
