@@ -74,7 +74,7 @@ def _standin(name: str) -> None:
     import array_api_compat
 
     import deepstep._backend as backend
-    import deepstep.estimators as estimators
+    import deepstep.estimators.placement as placement
 
     module = __import__(name)
     xp = module if name == "array_api_strict" else array_api_compat.array_namespace(
@@ -84,7 +84,7 @@ def _standin(name: str) -> None:
     def device_namespace(device):
         return xp if device == "gpu" else real(device)
 
-    backend.device_namespace = estimators.device_namespace = device_namespace
+    backend.device_namespace = placement.device_namespace = device_namespace
 
 
 def _compare(label: str, cpu_fn, gpu_fn, rounds: int) -> tuple[dict, object, object]:

@@ -115,7 +115,7 @@ def test_the_training_loop_on_another_library_equals_numpy(make, batch_size, los
 
 def test_an_estimator_on_another_device_trains_like_the_cpu_and_loads_on_the_cpu(
         monkeypatch, tmp_path, backend):
-    import deepstep.estimators as est
+    import deepstep.estimators.placement as est
 
     real = est.device_namespace
     monkeypatch.setattr(est, "device_namespace",

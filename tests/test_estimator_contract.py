@@ -453,14 +453,14 @@ def test_sparse_input_is_never_densified_whole(monkeypatch):
 
     monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
     monkeypatch.setattr(sp.csc_matrix, "toarray", spy)
-    monkeypatch.setattr(deepstep.estimators.prediction, "PREDICT_BLOCK_BYTES", 50 * 8 * 64)
     full = DNNClassifier.from_course(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(Xs, y)
     assert largest == []  # full batch: the first layer multiplies the sparse X itself
     DNNClassifier.from_course(hidden_layer_sizes=(5,), max_iter=2, batch_size=32,
                               random_state=0).fit(Xs, y)
     assert largest and max(largest) == 32  # one mini-batch at a time
     largest.clear()
-    full.predict_proba(Xs)
+    with deepstep.config_context(predict_block_bytes=50 * 8 * 64):
+        full.predict_proba(Xs)
     assert largest and max(largest) == 64  # one block of rows at a time
 
 
@@ -469,7 +469,8 @@ def test_sparse_tags_and_a_sparse_gpu_fit_is_refused(monkeypatch):
     assert DNNRegressor.from_course().__sklearn_tags__().input_tags.sparse
     Xs, y = _sparse_problem()
     import array_api_strict
-    monkeypatch.setattr(deepstep.estimators, "device_namespace", lambda device: array_api_strict)
+    monkeypatch.setattr(deepstep.estimators.placement, "device_namespace",
+                        lambda device: array_api_strict)
     with pytest.raises(ValueError, match=r"device='gpu' needs dense X"):
         DNNClassifier.from_course(device="gpu", max_iter=2).fit(Xs, y)
 

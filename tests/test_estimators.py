@@ -56,15 +56,15 @@ def test_predict_proba_rows_sum_to_one_and_match_predict():
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[(proba[:, 1] > 0.5).astype(int)])
 
 
-def test_predict_in_blocks_equals_one_block(monkeypatch):
-    import deepstep.estimators as est
+def test_predict_in_blocks_equals_one_block():
+    import deepstep
 
     X, y = _blobs(n=50)
     clf = _clf().fit(X, y)
     whole = clf.predict_proba(X)
-    monkeypatch.setattr(est, "PREDICT_BATCH_ROWS", 7)
-    # BLAS may round the last bit differently for other block shapes
-    np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=1e-15)
+    with deepstep.config_context(predict_max_rows=7):
+        # BLAS may round the last bit differently for other block shapes
+        np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -177,22 +177,22 @@ def test_fit_makes_no_copy_of_X(order, solver):
     assert peak < 0.5 * X.nbytes, f"fit's peak memory growth {peak} >= half of X {X.nbytes}"
 
 
-def test_predict_proba_memory_does_not_grow_with_the_number_of_rows(monkeypatch):
-    import deepstep.estimators as est
+def test_predict_proba_memory_does_not_grow_with_the_number_of_rows():
+    import deepstep
 
-    monkeypatch.setattr(est, "PREDICT_BATCH_ROWS", 1000)
-    rng = np.random.default_rng(0)
-    clf = DNNClassifier.from_course(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
-    clf.fit(rng.random((50, 8)), np.arange(50) % 2)
-    small, large = rng.random((5000, 8)), rng.random((20000, 8))
-    peak_small = _peak_growth(lambda: clf.predict_proba(small))
-    peak_large = _peak_growth(lambda: clf.predict_proba(large))
-    # The only thing that grows is the (n, 2) output itself (plus validation's
-    # finiteness mask, one byte per input value); the hidden layer's
-    # activations (64 per row) are only ever held for one batch.
-    extra_rows = 15000
-    allowance = extra_rows * (2 * 8 + 8 * 1) + 200_000
-    assert peak_large - peak_small < allowance
-    np.testing.assert_allclose(clf.predict_proba(large[:3000]),
-                               np.vstack([clf.predict_proba(large[i:i + 1000])
-                                          for i in range(0, 3000, 1000)]), rtol=1e-12)
+    with deepstep.config_context(predict_max_rows=1000):
+        rng = np.random.default_rng(0)
+        clf = DNNClassifier.from_course(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
+        clf.fit(rng.random((50, 8)), np.arange(50) % 2)
+        small, large = rng.random((5000, 8)), rng.random((20000, 8))
+        peak_small = _peak_growth(lambda: clf.predict_proba(small))
+        peak_large = _peak_growth(lambda: clf.predict_proba(large))
+        # The only thing that grows is the (n, 2) output itself (plus validation's
+        # finiteness mask, one byte per input value); the hidden layer's
+        # activations (64 per row) are only ever held for one batch.
+        extra_rows = 15000
+        allowance = extra_rows * (2 * 8 + 8 * 1) + 200_000
+        assert peak_large - peak_small < allowance
+        np.testing.assert_allclose(clf.predict_proba(large[:3000]),
+                                   np.vstack([clf.predict_proba(large[i:i + 1000])
+                                              for i in range(0, 3000, 1000)]), rtol=1e-12)

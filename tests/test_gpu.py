@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import deepstep._backend as backend
-import deepstep.estimators as estimators
+import deepstep.estimators.placement as placement
 from deepstep import DNNClassifier, DNNRegressor, load, steps
 from deepstep.datasets import load_catvnoncat
 from deepstep.initializers import initialize_parameters_deep
@@ -33,7 +33,7 @@ def gpu(request, monkeypatch):
         return standin if device == "gpu" else real(device)
 
     monkeypatch.setattr(backend, "device_namespace", device_namespace)
-    monkeypatch.setattr(estimators, "device_namespace", device_namespace)
+    monkeypatch.setattr(placement, "device_namespace", device_namespace)
     return standin
 
 
@@ -131,7 +131,7 @@ def test_a_model_trained_on_the_gpu_loads_and_predicts_on_a_cpu(gpu, tmp_path, m
             raise ValueError("no GPU on this machine")
         return np
 
-    monkeypatch.setattr(estimators, "device_namespace", no_gpu)
+    monkeypatch.setattr(placement, "device_namespace", no_gpu)
     loaded = load(tmp_path / "gpu.npz")
     assert loaded.device == "cpu"
     np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-10, atol=1e-15)

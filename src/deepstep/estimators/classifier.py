@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..training import Callback
 from . import prediction
@@ -175,15 +175,26 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``; rows sum to 1 unless multi-label.
+            One-vs-rest sigmoids (``loss="binary_cross_entropy"`` with more
+            than two classes) are normalised, ``p_k / sum_j p_j``, from their
+            logits in log space, so a row where every sigmoid underflows to 0
+            still gets finite probabilities (those of the least unlikely
+            classes) instead of 0 / 0.
         """
+        check_is_fitted(self, "parameters_")
+        if self._one_vs_rest():
+            return np.exp(self.predict_log_proba(X))
         out = self._output(X)
         if out.shape[1] == 1:
             p = out[:, 0]
             return np.column_stack([1 - p, p])
-        loss = getattr(self, "loss_function_", None) or self.loss_  # an older pickle: loss_
-        if loss == "binary_cross_entropy" and not getattr(self, "_multilabel", False):
-            return out / out.sum(axis=1, keepdims=True)  # one-vs-rest scores, normalised
         return out
+
+    def _one_vs_rest(self) -> bool:
+        """True when the outputs are one sigmoid per class of a single-label target."""
+        loss = getattr(self, "loss_function_", None) or self.loss_  # an older pickle: loss_
+        return (loss == "binary_cross_entropy" and self.layer_sizes_[-1] > 1
+                and not getattr(self, "_multilabel", False))
 
     def predict_log_proba(self, X: ArrayLike) -> Array:
         """Natural logarithm of :meth:`predict_proba`, computed from the output's logits.

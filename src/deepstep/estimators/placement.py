@@ -15,10 +15,9 @@ One unit for the three placements that ``fit`` and ``predict`` share:
   :data:`device_namespace` returns for ``"gpu"`` (CuPy), the data copied there
   once per ``fit`` and the weights once per ``predict``.
 
-``device_namespace`` is read from this module's globals at call time, so
-replacing ``deepstep.estimators.device_namespace`` (the package forwards the
-name here) changes which library the estimators use, as tests do to stand in
-for a GPU.
+:func:`namespace` looks ``device_namespace`` up in this module's globals at
+each call, so replacing ``deepstep.estimators.placement.device_namespace``
+changes which library the estimators use (tests do, to stand in for a GPU).
 """
 
 from __future__ import annotations

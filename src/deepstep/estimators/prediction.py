@@ -3,12 +3,13 @@
 Predicting from a million rows in one pass would hold each layer's Z and A
 for every row at once; :func:`forward_in_blocks` runs blocks of rows instead,
 so the memory of the intermediate activations stays bounded whatever the
-number of rows (only the (n_samples, n_outputs) result grows).
+number of rows (only the (n_samples, n_outputs) result grows). It is the one
+blocked forward pass of both estimator families: DNNClassifier/DNNRegressor
+(:func:`network_output`) and MLPClassifier/MLPRegressor.
 
-:data:`PREDICT_BATCH_ROWS` and :data:`PREDICT_BLOCK_BYTES` are read from this
-module's globals at call time; the package ``deepstep.estimators`` forwards
-the names here, so setting ``deepstep.estimators.PREDICT_BATCH_ROWS`` takes
-effect.
+The block size comes from :func:`deepstep.get_config` at call time:
+``predict_block_bytes`` and ``predict_max_rows`` (set them with
+:func:`deepstep.config_context`).
 """
 
 from __future__ import annotations
@@ -18,53 +19,62 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import to_numpy
+from .._config import get_config
 from ..activations import Activation
 from ..propagation import forward, resolve_activations
 from ..training.threads import BlasThreads
 from . import placement
 
-__all__ = ["PREDICT_BATCH_ROWS", "PREDICT_BLOCK_BYTES", "block_rows", "forward_in_blocks",
-           "layer_weights", "network_logits", "network_output"]
+__all__ = ["IN_PLACE", "block_rows", "forward_in_blocks", "in_place", "layer_weights",
+           "network_logits", "network_output"]
 
 Array = NDArray[np.floating]
 
-#: Most rows per block in predict_proba, so memory stays bounded on large inputs.
-PREDICT_BATCH_ROWS = 8192
-#: Memory budget of one block's intermediate activations in predict (bytes).
-PREDICT_BLOCK_BYTES = 8 * 2**20
+#: Fewest rows per block: below that the per-call overhead dominates.
+MIN_BLOCK_ROWS = 64
 
 
-def block_rows(layer_sizes: Sequence[int], dtype: Any) -> int:
-    """Rows per block: a Z and an A per layer within ``PREDICT_BLOCK_BYTES``.
+def block_rows(layer_sizes: Sequence[int], dtype: DTypeLike) -> int:
+    """Rows per block: a Z and an A per layer within ``predict_block_bytes``.
 
-    Never fewer than 64 rows (below that the per-call overhead dominates) nor
-    more than ``PREDICT_BATCH_ROWS``.
+    Never fewer than :data:`MIN_BLOCK_ROWS` nor more than ``predict_max_rows``
+    (both settings of :func:`deepstep.get_config`, read now).
 
     Parameters
     ----------
     layer_sizes : sequence of int
         ``[n_x, n_1, ..., n_L]``.
     dtype : numpy dtype
-        The model's.
+        The activations'.
+
+    Returns
+    -------
+    int
     """
+    config = get_config()
     per_row = 2 * sum(layer_sizes[1:]) * np.dtype(dtype).itemsize
-    return max(64, min(PREDICT_BATCH_ROWS, PREDICT_BLOCK_BYTES // per_row))
+    return max(MIN_BLOCK_ROWS, min(config["predict_max_rows"],
+                                   config["predict_block_bytes"] // per_row))
 
 
-def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
+def forward_in_blocks(X: Any, weights: Sequence[tuple[Any, Any]],
                       acts: Sequence[Activation], xp: Any,
-                      layer_sizes: Sequence[int]) -> Array:
+                      layer_sizes: Sequence[int], dtype: DTypeLike = None) -> Array:
     """The network's output for every row of ``X``, one block of rows at a time.
+
+    The BLAS thread count follows the machine's load while it runs
+    (:class:`~deepstep.training.threads.BlasThreads`, the
+    ``DEEPSTEP_BLAS_THREADS`` policy).
 
     Parameters
     ----------
     X : ndarray or SciPy sparse matrix (CSR) of shape (n_samples, n_x)
-        In the model's dtype, on the host; a sparse X is densified one block
-        of rows at a time (blocks then also bounded by ``n_x``).
+        On the host; a sparse X is densified one block of rows at a time
+        (blocks then also bounded by ``n_x``).
     weights : sequence of (W, b)
         ``W`` of shape (n_l, n_{l-1}) and ``b`` of shape (n_l, 1), arrays of ``xp``.
     acts : sequence of Activation
@@ -74,18 +84,25 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
         there and its output back.
     layer_sizes : sequence of int
         ``[n_x, n_1, ..., n_L]``.
+    dtype : numpy dtype, optional
+        The output's (and the size of the activations the block budget
+        counts); X's by default. The arithmetic is NumPy's for X and the
+        weights as they are.
 
     Returns
     -------
     ndarray of shape (n_samples, n_L)
-        The output activations, on the host, in X's dtype (not yet checked
+        The output activations, on the host, in ``dtype`` (not yet checked
         to be finite).
     """
-    out = np.empty((X.shape[0], layer_sizes[-1]), dtype=X.dtype)
-    block = block_rows(layer_sizes, X.dtype)
+    dtype = np.dtype(X.dtype if dtype is None else dtype)
+    out = np.empty((X.shape[0], layer_sizes[-1]), dtype=dtype)
+    block = block_rows(layer_sizes, dtype)
     if placement.is_sparse(X):  # each block is densified: its rows within the budget too
         per_row = X.shape[1] * np.dtype(X.dtype).itemsize
-        block = max(1, min(block, PREDICT_BLOCK_BYTES // per_row))
+        block = max(1, min(block, get_config()["predict_block_bytes"] // per_row))
+    if xp is np:
+        acts = [in_place(act) for act in acts]
     macs = X.shape[0] * sum(a * b for a, b in itertools.pairwise(layer_sizes))
     with BlasThreads(macs=macs) as threads:  # fewer BLAS threads while the cores are taken
         for start in range(0, X.shape[0], block):
@@ -94,6 +111,35 @@ def forward_in_blocks(X: Array, weights: Sequence[tuple[Any, Any]],
             AL, _ = forward(xp.asarray(placement.dense_rows(X, start, stop).T), weights, acts)
             out[start:stop] = to_numpy(AL).T
     return out
+
+
+def _relu_in_place(Z: Array) -> tuple[Array, None]:
+    return np.maximum(Z, 0.0, out=Z), None
+
+
+def _tanh_in_place(Z: Array) -> tuple[Array, None]:
+    return np.tanh(Z, out=Z), None
+
+
+def _softmax_in_place(Z: Array) -> tuple[Array, None]:
+    Z -= Z.max(axis=0, keepdims=True)  # as activations._softmax: no exponent above 0
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=0, keepdims=True)
+    return Z, None
+
+
+#: Forward kernels that write A over Z, for prediction only: it keeps no cache,
+#: and each Z is the fresh output of its layer's product, so overwriting it
+#: saves one array per layer and block (its allocation and first touch, about
+#: a tenth of a digits-sized MLP's predict). Same arithmetic as the kernels of
+#: activations.ACTIVATIONS (tests/test_config.py checks them bit for bit).
+IN_PLACE = {"relu": _relu_in_place, "tanh": _tanh_in_place, "softmax": _softmax_in_place}
+
+
+def in_place(act: Activation) -> Activation:
+    """``act`` with its forward writing A over Z, where :data:`IN_PLACE` has one (NumPy only)."""
+    kernel = IN_PLACE.get(act.name)
+    return act if kernel is None else act._replace(forward=kernel)
 
 
 def layer_weights(model: Any) -> list[tuple[Array, Array]]:

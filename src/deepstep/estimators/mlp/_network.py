@@ -3,7 +3,8 @@
 scikit-learn's attributes keep its orientation (``coefs_[i]`` of shape
 (n_in, n_out), ``intercepts_[i]`` of shape (n_out,)); the engine works with
 ``W`` (n_out, n_in), ``b`` (n_out, 1) and examples as columns. This module is
-the translation, both ways, and the one forward pass prediction uses.
+the translation, both ways, and prediction through the estimators' one
+blocked forward pass.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from ...activations import Activation, get_activation
 from ...losses import LOSSES, Loss
-from ...propagation import forward
+from .. import placement
+from ..prediction import forward_in_blocks
 
 __all__ = ["ENGINE_ACTIVATION", "engine_weights", "hidden_and_output", "loss_for",
            "predict_raw", "to_sklearn"]
@@ -26,10 +27,6 @@ Array = NDArray[np.floating]
 #: scikit-learn's activation names -> the engine's registry.
 ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh",
                      "relu": "relu", "softmax": "softmax", "exp": "exp"}
-
-#: Rows per block of prediction (a sparse block is densified, one at a time).
-PREDICT_ROWS = 4096
-
 
 def loss_for(out_activation: str) -> Loss:
     """The engine's loss whose natural output activation is ``out_activation``.
@@ -101,6 +98,11 @@ def to_sklearn(weights: list[list[Array]]) -> tuple[list[Array], list[Array]]:
 def predict_raw(X: Any, weights: list[Any], acts: list[Activation]) -> Array:
     """The output layer's activations for the rows of X, in blocks of rows.
 
+    The estimators' one blocked prediction,
+    :func:`deepstep.estimators.prediction.forward_in_blocks` (block sizes
+    from :func:`deepstep.config_context`, the BLAS thread count following the
+    machine's load, a sparse X densified one block at a time).
+
     Parameters
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
@@ -111,15 +113,10 @@ def predict_raw(X: Any, weights: list[Any], acts: list[Activation]) -> Array:
     Returns
     -------
     ndarray of shape (n_samples, n_outputs)
+        In the weights' dtype.
     """
-    n = X.shape[0]
-    n_out = weights[-1][0].shape[0]
-    out = np.empty((n, n_out), dtype=weights[-1][0].dtype)
+    layer_sizes = [X.shape[1], *(W.shape[0] for W, _ in weights)]
+    # A CSC input is made CSR once: blocks of rows are then slices.
+    X = placement.as_rows(X)
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, max(n, 1), PREDICT_ROWS):
-            block = X[start:start + PREDICT_ROWS]
-            if sp.issparse(block):
-                block = block.toarray()
-            AL, _ = forward(np.asarray(block).T, weights, acts)
-            out[start:start + PREDICT_ROWS] = AL.T
-    return out
+        return forward_in_blocks(X, weights, acts, np, layer_sizes, dtype=weights[-1][0].dtype)
