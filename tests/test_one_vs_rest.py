@@ -62,3 +62,13 @@ def test_ordinary_rows_agree_with_the_plain_normalisation(dtype):
     rtol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(proba, expected, rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_predict_names_the_class_predict_proba_favours_on_the_extreme_row(dtype):
+    clf, X = _ovr_model(dtype)
+    rows = np.vstack([EXTREME, X]).astype(dtype)
+    expected = clf.classes_[np.argmax(prediction.network_logits(clf, rows), axis=1)]
+    np.testing.assert_array_equal(clf.predict(rows), expected)
+    np.testing.assert_array_equal(clf.predict(rows),
+                                  clf.classes_[np.argmax(clf.predict_proba(rows), axis=1)])

@@ -229,8 +229,10 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         """Predicted labels.
 
         Binary: ``classes_[1]`` where its probability is strictly above 0.5.
-        Multi-class: the most probable class. Multi-label: 1 for each label
-        whose probability is strictly above 0.5.
+        Multi-class: the most probable class (one-vs-rest: the largest logit,
+        the class :meth:`predict_proba` favours even where every sigmoid
+        underflows to 0). Multi-label: 1 for each label whose probability is
+        strictly above 0.5.
 
         Parameters
         ----------
@@ -240,6 +242,11 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
+        if self.layer_sizes_[-1] > 1 and self.activations_[-1] == "sigmoid" \
+                and not getattr(self, "_multilabel", False):
+            # One-vs-rest: sigmoid is increasing, so the largest logit is the
+            # largest probability, and stays distinct where sigmoids tie at 0.
+            return self.classes_[np.argmax(prediction.network_logits(self, X), axis=1)]
         out = self._output(X)
         if getattr(self, "_multilabel", False):
             return (out > 0.5).astype(int)
