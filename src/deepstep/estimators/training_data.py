@@ -11,7 +11,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-__all__ = ["sample_weights", "validation_set"]
+__all__ = ["held_out", "sample_weights", "validation_set"]
 
 Array = NDArray[np.floating]
 
@@ -91,11 +91,12 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
                                      f"{(m - 2) / m:.3g} would work" if m >= 4 else
                                      "that takes at least 4 samples"))
     labels = _stratification_labels(estimator, Y)
-    if labels is None:
-        order = rng.permutation(m)
-        val, train = order[:n_val], np.sort(order[n_val:])
-    else:
-        val, train = _stratified_split(name, labels, n_val, fraction, rng)
+    if labels is not None:
+        _check_stratifiable(name, labels, n_val, fraction)
+        state = rng if isinstance(rng, np.random.RandomState) else \
+            np.random.RandomState(int(rng.integers(0, 2**32)))
+        rng = state
+    val, train = held_out(m, n_val, labels, rng, sort_train=True)
     weights = None if weights is None else weights[train]
     return X[train], Y[:, train], weights, (X[val].T, Y[:, val])
 
@@ -111,14 +112,48 @@ def _stratification_labels(estimator: Any, Y: Array) -> NDArray[np.intp] | None:
     return (Y[0] > 0.5).astype(np.intp) if Y.shape[0] == 1 else Y.argmax(axis=0)
 
 
-def _stratified_split(name: str, labels: NDArray[np.intp], n_val: int, fraction: float,
-                      rng: Any) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Validation and training indices (the latter sorted) with each class's share on each side.
+def held_out(m: int, n_val: int, labels: Any, rng: Any, *,
+             sort_train: bool) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The one validation split of both estimator families: held-out and training indices.
 
-    scikit-learn's ``StratifiedShuffleSplit`` (what ``train_test_split(stratify=y)``
-    runs) draws the split from the estimator's generator: a ``RandomState``
-    directly, a ``Generator`` through a ``RandomState`` seeded from it.
+    scikit-learn's ``train_test_split`` draws, whoever calls: without
+    ``labels`` the first ``n_val`` of ``rng.permutation(m)`` are held out
+    (``ShuffleSplit``), with them ``StratifiedShuffleSplit`` keeps each
+    class's share on both sides (and raises scikit-learn's own errors).
+
+    Parameters
+    ----------
+    m : int
+        Number of examples.
+    n_val : int
+        How many to hold out (the DNN classes round ``fraction * m``, the MLP
+        classes take scikit-learn's ceiling).
+    labels : array-like of shape (m,) or (m, k), or None
+        Stratify by these (rows of a 2-D array are one label each, as in
+        scikit-learn); None: a plain shuffle.
+    rng : numpy.random.RandomState
+        The draws' source.
+    sort_train : bool
+        Keep the training examples in their order (the DNN classes), or in
+        the drawn order (the MLP classes, as scikit-learn).
+
+    Returns
+    -------
+    val, train : ndarray of int
     """
+    if labels is None:
+        order = rng.permutation(m)
+        val, train = order[:n_val], order[n_val:]
+    else:
+        split = StratifiedShuffleSplit(n_splits=1, test_size=n_val, train_size=m - n_val,
+                                       random_state=rng)
+        train, val = next(split.split(np.zeros((m, 1)), labels))
+    return val, (np.sort(train) if sort_train else train)
+
+
+def _check_stratifiable(name: str, labels: NDArray[np.intp], n_val: int,
+                        fraction: float) -> None:
+    """The DNN classes' own messages for a split that cannot be stratified."""
     m = len(labels)
     present, counts = np.unique(labels, return_counts=True)
     k = len(present)
@@ -135,9 +170,3 @@ def _stratified_split(name: str, labels: NDArray[np.intp], n_val: int, fraction:
             f"leaving {m - n_val} to train on; a stratified split of {k} classes needs at "
             f"least {k} on each side: a validation_fraction between {k / m:.3g} and "
             f"{(m - k) / m:.3g} would work")
-    state = rng if isinstance(rng, np.random.RandomState) else \
-        np.random.RandomState(int(rng.integers(0, 2**32)))
-    split = StratifiedShuffleSplit(n_splits=1, test_size=n_val, train_size=m - n_val,
-                                   random_state=state)
-    train, val = next(split.split(np.zeros((m, 1)), labels))
-    return val, np.sort(train)

@@ -11,18 +11,20 @@ the "adaptive" learning rate's cut by 5) and the "invscaling" schedule.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
 import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 
 from ...optimizers import EfficientAdam, HeavyBall, Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
 from ...training.strategies import Network
+from ..training_data import held_out
 from ._callbacks import EpochRecord, ValidationScore
 from ._network import predict_raw, to_sklearn
 
@@ -50,18 +52,26 @@ def make_optimizer(est: Any) -> Optimizer:
 
 
 def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
-    """Early stopping's held-out split (stratified for single-output classification)."""
-    # scikit-learn stratifies on its boolean indicator, so an error about a
-    # class too small to split names it as 'True'/'False', as there.
-    stratify = Y.astype(bool) if is_classifier(est) and est.n_outputs_ == 1 else None
-    arrays = [X, Y] if sample_weight is None else [X, Y, sample_weight]
-    parts = train_test_split(*arrays, random_state=est._random_state,
-                             test_size=est.validation_fraction, stratify=stratify)
-    X_train, X_val, Y_train, Y_val = parts[:4]
-    sw_train, sw_val = (None, None) if sample_weight is None else parts[4:]
-    if X_val.shape[0] < 2:
+    """Early stopping's held-out split, drawn as scikit-learn's ``train_test_split`` draws it.
+
+    Through :func:`~deepstep.estimators.training_data.held_out`, the split of
+    both estimator families: scikit-learn's size (``ceil(fraction * m)``),
+    the drawn order, stratified for single-output classification on the
+    boolean indicator (so an error about a class too small to split names
+    it as 'True'/'False', as there).
+    """
+    m = X.shape[0]
+    n_val = math.ceil(est.validation_fraction * m)
+    # (m, 1) as scikit-learn passes it: its rows become the class names 'True'/'False'.
+    labels = Y.astype(bool) if is_classifier(est) and est.n_outputs_ == 1 else None
+    val, train = held_out(m, n_val, labels, check_random_state(est._random_state),
+                          sort_train=False)
+    if len(val) < 2:
         raise ValueError("The validation set is too small. Increase 'validation_fraction' "
                          "or the size of your dataset.")
+    X_train, X_val, Y_train, Y_val = X[train], X[val], Y[train], Y[val]
+    sw_train, sw_val = (None, None) if sample_weight is None else \
+        (sample_weight[train], sample_weight[val])
     if is_classifier(est):
         Y_val = est._label_binarizer.inverse_transform(Y_val)
     return X_train, Y_train, sw_train, X_val, Y_val, sw_val
