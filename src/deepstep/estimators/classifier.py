@@ -242,6 +242,7 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
+        check_is_fitted(self, "parameters_")
         if self.layer_sizes_[-1] > 1 and self.activations_[-1] == "sigmoid" \
                 and not getattr(self, "_multilabel", False):
             # One-vs-rest: sigmoid is increasing, so the largest logit is the
