@@ -27,15 +27,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._backend import assign
 from ..activations import Activation
 from ..losses import Loss
+from ..network import Network
 from ..optimizers import Optimizer
 from . import state
 from .batching import MiniBatches
 from .callbacks import Callback, History, TerminateOnNaN
 from .evaluation import evaluate
 from .guard import DivergenceGuard
-from .strategies import Network, Step, choose_step
+from .strategies import Step, choose_step
 from .threads import BlasThreads
 
 __all__ = ["Trainer"]
@@ -48,12 +50,17 @@ class Trainer:
 
     Parameters
     ----------
-    weights : list of [W, b] pairs
-        The parameters, layer by layer; updated in place (pass copies).
+    weights : Network, or list of [W, b] pairs
+        The network to train (:class:`deepstep.network.Network`, its flat
+        buffer updated in place; it brings its activations, loss, ``alpha``,
+        dropout and ``l2_per_weight``, so those arguments are left out), or
+        the parameters layer by layer: each fit then copies them into a
+        Network of its own and the results back into these arrays at the
+        end (pass copies).
     activations : sequence of Activation
-        One per layer.
+        One per layer (with a list of weights).
     loss : Loss
-        The cost and its output-layer gradient.
+        The cost and its output-layer gradient (with a list of weights).
     optimizer : Optimizer
         Applies each update.
     callbacks : sequence of Callback, optional
@@ -85,18 +92,37 @@ class Trainer:
         The epoch at which training diverged, if it did.
     """
 
-    def __init__(self, weights: list[list[Array]], activations: Sequence[Activation],
-                 loss: Loss, optimizer: Optimizer, callbacks: Sequence[Callback] = (),
+    def __init__(self, weights: Network | list[list[Array]],
+                 activations: Sequence[Activation] | None = None, loss: Loss | None = None,
+                 optimizer: Optimizer | None = None, callbacks: Sequence[Callback] = (),
                  gram: bool | str = "auto", alpha: float = 0.0, dropout: float = 0.0,
                  dropout_rng: Any = None, on_divergence: str = "warn",
                  l2_per_weight: bool = False) -> None:
+        if gram not in ("auto", True, False):
+            raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
+        if optimizer is None:
+            raise TypeError("Trainer: optimizer is required (an Optimizer such as "
+                            "GradientDescent), got None")
+        self.net: Network | None = None
+        if isinstance(weights, Network):
+            if activations is not None or loss is not None or alpha or dropout \
+                    or dropout_rng is not None or l2_per_weight:
+                raise ValueError("Trainer: a Network brings its own activations, loss, alpha, "
+                                 "dropout and l2_per_weight; pass only optimizer= and the "
+                                 "loop's arguments with it")
+            self.net = weights
+            activations, loss = weights.activations, weights.loss
+            alpha, dropout, dropout_rng = weights.alpha, weights.dropout, weights.dropout_rng
+            l2_per_weight = weights.l2_per_weight
+        elif activations is None or loss is None:
+            raise TypeError("Trainer: with a list of [W, b] pairs, activations and loss are "
+                            "required")
         if not 0 <= dropout < 1:
             raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
         if dropout and dropout_rng is None:
             raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
-        if gram not in ("auto", True, False):
-            raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
-        self.weights = weights
+        self._weights = weights.weights if isinstance(weights, Network) else weights
+        self._live: Network | None = None  # the fit's own Network, for a list of weights
         self.activations = list(activations)
         self.loss = loss
         self.optimizer = optimizer
@@ -115,6 +141,27 @@ class Trainer:
         self.guard = DivergenceGuard()
         self._step: Step | None = None
         self._resume: dict[str, Array] = {}
+
+    @property
+    def weights(self) -> list[list[Array]]:
+        """The ``[W, b]`` pairs holding the current parameters (the live ones during a fit)."""
+        return self._weights if self._live is None else self._live.weights
+
+    def _open(self) -> Network:
+        """The network this fit trains: the one given, or the list's values copied into one."""
+        if self.net is not None:
+            return self.net
+        self._live = Network(self._weights, self.activations, self.loss, self.alpha,
+                             self.dropout, self.dropout_rng, self.l2_per_weight)
+        return self._live
+
+    def _close(self) -> None:
+        """After a fit on a list of weights: the results back in the caller's arrays."""
+        if self._live is not None:
+            for (W, b), (W_new, b_new) in zip(self._weights, self._live.weights, strict=True):
+                assign(W, W_new)
+                assign(b, b_new)
+            self._live = None
 
     @property
     def parameters(self) -> dict[str, Array]:
@@ -209,10 +256,14 @@ class Trainer:
         sizes = [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
         self._threads = BlasThreads(macs=3.0 * epochs * m * sum(
             a * b for a, b in itertools.pairwise(sizes)))
-        net = Network(self.weights, self.activations, self.loss, self.alpha, self.dropout,
-                      self.dropout_rng, self.l2_per_weight)
-        self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
-                                 batch_size=batch_size, gram=self.gram, resume=self._resume)
+        net = self._open()
+        try:
+            self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
+                                     batch_size=batch_size, gram=self.gram,
+                                     resume=self._resume)
+        except BaseException:
+            self._live = None  # nothing ran: the caller's arrays are unchanged
+            raise
         self._resume = {}
         batches = None if batch_size is None else MiniBatches(batch_size, shuffle, rng)
         try:
@@ -240,6 +291,7 @@ class Trainer:
             self._threads.__exit__(None, None, None)
             self._step.close()
             self._step = None
+            self._close()
             if batches is not None:
                 batches.release()
         self._call("on_train_end", {})

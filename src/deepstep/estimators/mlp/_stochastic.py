@@ -19,9 +19,9 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
+from ...network import Network
 from ...optimizers import EfficientAdam, HeavyBall, Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
-from ...training.strategies import Network
 from ._callbacks import EpochRecord, InverseScaling, ValidationScore
 from ._network import predict_raw, to_sklearn
 
@@ -127,8 +127,7 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     callbacks.append(stopping)
     if est.solver == "sgd" and est.learning_rate == "invscaling":
         callbacks.append(InverseScaling(est.learning_rate_init, est.power_t, lambda: est.t_))
-    trainer = Trainer(net.weights, net.activations, net.loss, est._optimizer, callbacks,
-                      alpha=net.alpha, l2_per_weight=True)
+    trainer = Trainer(net, optimizer=est._optimizer, callbacks=callbacks)
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter
     try:
