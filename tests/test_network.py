@@ -212,3 +212,15 @@ def test_bad_data_names_the_argument():
         net.loss_and_gradient(X, Y[:, :4])
     with pytest.raises(ValueError, match="sample_weight"):
         net.loss_and_gradient(X, Y, np.ones(4))
+
+
+def test_a_pickled_network_still_has_views_of_one_buffer():
+    import pickle
+
+    X, Y, p, acts = _problem("binary_cross_entropy", "relu")
+    net = pickle.loads(pickle.dumps(Network.from_parameters(p, acts, "binary_cross_entropy")))
+    np.testing.assert_array_equal(net.parameters["W2"], p["W2"])
+    net.parameters["b3"][...] = 2.5
+    assert np.all(net.flat[-2:] == 2.5)
+    cost, _ = net.loss_and_gradient(X, Y)
+    assert np.isfinite(cost)

@@ -148,6 +148,19 @@ class _ParameterBuffer:
             assign(W, W0)
             assign(b, b0)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Views pickle as copies of their own: the buffers travel, the views
+        # are made again from them (and modules do not pickle).
+        state = self.__dict__.copy()
+        del state["weights"], state["_views"], state["_xp"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._xp = namespace(self._home[0])
+        self._views = []
+        self.weights = [list(p) for p in self._pairs(self.arrays)]
+
     @property
     def flat(self) -> Any:
         """The live parameter buffer of shape (n_parameters,), or None without views."""

@@ -121,7 +121,7 @@ class Trainer:
             raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
         if dropout and dropout_rng is None:
             raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
-        self._weights = weights.weights if isinstance(weights, Network) else weights
+        self._weights = None if isinstance(weights, Network) else weights
         self._live: Network | None = None  # the fit's own Network, for a list of weights
         self.activations = list(activations)
         self.loss = loss
@@ -145,6 +145,8 @@ class Trainer:
     @property
     def weights(self) -> list[list[Array]]:
         """The ``[W, b]`` pairs holding the current parameters (the live ones during a fit)."""
+        if self.net is not None:
+            return self.net.weights
         return self._weights if self._live is None else self._live.weights
 
     def _open(self) -> Network:
