@@ -224,3 +224,37 @@ def test_a_pickled_network_still_has_views_of_one_buffer():
     assert np.all(net.flat[-2:] == 2.5)
     cost, _ = net.loss_and_gradient(X, Y)
     assert np.isfinite(cost)
+
+
+def test_per_parameter_optimizer_moments_are_joined_into_the_flat_layout():
+    # A checkpoint written before the flat buffer keeps a moment per parameter;
+    # element-wise moments concatenated in layer order are the same state.
+    from deepstep.optimizers import Momentum
+
+    X, Y, p, acts = _problem("binary_cross_entropy", "tanh")
+    rng = np.random.default_rng(4)
+    moments = [rng.standard_normal(p[k].shape) * 0.01
+               for l in (1, 2, 3) for k in (f"W{l}", f"b{l}")]
+    results = []
+    for velocity in (moments, [np.concatenate([v.ravel() for v in moments])]):
+        net = Network.from_parameters(p, acts, "binary_cross_entropy")
+        opt = Momentum(0.1)
+        opt.velocity = [v.copy() for v in velocity]
+        Trainer(net, optimizer=opt).fit(X, Y, 3)
+        assert len(opt.velocity) == 1
+        results.append(net.flat.copy())
+    np.testing.assert_array_equal(results[0], results[1])
+    # the oracle: the course's gradients and the momentum update written out
+    from deepstep import steps
+
+    params = {k: v.copy() for k, v in p.items()}
+    keys = [k for l in (1, 2, 3) for k in (f"W{l}", f"b{l}")]
+    v = dict(zip(keys, [m.copy() for m in moments], strict=True))
+    for _ in range(3):
+        AL, caches = steps.L_model_forward(X, params, acts)
+        grads = steps.L_model_backward(AL, Y, caches, acts)
+        for k in keys:
+            v[k] = 0.9 * v[k] + 0.1 * grads["d" + k]
+            params[k] = params[k] - 0.1 * v[k]
+    np.testing.assert_allclose(results[0], np.concatenate([params[k].ravel() for k in keys]),
+                               rtol=1e-12, atol=1e-14)
