@@ -109,7 +109,7 @@ def test_the_checker_sees_function_level_imports_and_finds_cycles():
 LAYERS = [
     ("deepstep._backend", "deepstep._config", "deepstep._validation", "deepstep._version"),
     ("deepstep.activations", "deepstep.layers", "deepstep.propagation", "deepstep.losses",
-     "deepstep.initializers", "deepstep.optimizers"),
+     "deepstep.initializers", "deepstep.optimizers", "deepstep.network"),
     ("deepstep.outofcore", "deepstep.datasets"),
     ("deepstep.io",),
     ("deepstep.training",),

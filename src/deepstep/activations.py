@@ -368,6 +368,11 @@ def _exp_backward_kernel(dA: Array, Z: Array) -> Array:
 def _softmax(Z: Array) -> Array:
     # Subtracting each column's maximum leaves softmax unchanged and keeps
     # every exponent <= 0, so nothing overflows.
+    if not is_foreign(Z):  # the ufuncs without np.max's and np.sum's wrappers, one array
+        E = Z - np.maximum.reduce(Z, axis=0, keepdims=True)
+        np.exp(E, out=E)
+        E /= np.add.reduce(E, axis=0, keepdims=True)
+        return E
     xp = namespace(Z)
     E = xp.exp(Z - xp.max(Z, axis=0, keepdims=True))
     E /= xp.sum(E, axis=0, keepdims=True)

@@ -21,15 +21,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, check_finite, check_positive_float
-from .losses import _check_output_and_labels, compute_cost, get_loss, l2_gradient, l2_penalty
-from .propagation import (
-    L_model_backward,
-    L_model_forward,
-    backward,
-    check_parameters,
-    forward,
-    resolve_activations,
-)
+from .losses import _check_output_and_labels, compute_cost, get_loss
+from .network import Network
+from .propagation import L_model_backward, L_model_forward, check_parameters, resolve_activations
 
 __all__ = ["gradcheck"]
 
@@ -119,25 +113,24 @@ def _course_gradient(params: dict, X: Any, Y: Any, activations: Any) -> tuple[di
 
 def _engine_gradient(params: dict, X: Any, Y: Any, activations: Any, loss: str | None,
                      alpha: float) -> tuple[dict, Any]:
-    """The training engine's gradient (loss delta, backward, L2 term) and its cost."""
+    """The training engine's gradient (``Network.loss_and_gradient``) and its cost.
+
+    ``params`` becomes the network's views: the centred differences perturb
+    the network itself, and its cost (the same method, without the
+    gradient) is evaluated at each perturbation.
+    """
     func = "gradcheck"
     spec = get_loss(loss or "binary_cross_entropy", func=func)
-    L = len(params) // 2
-    acts = resolve_activations(activations, L, func)
+    acts = resolve_activations(activations, len(params) // 2, func)
     Yc = as_float_array(Y, "Y", func=func).astype(np.float64)
-    m = X.shape[1]
-
-    def pairs(p: dict) -> list:
-        return [(p[f"W{l}"], p[f"b{l}"]) for l in range(1, L + 1)]
-
-    AL, caches = forward(X, pairs(params), acts)
-    grads = backward(spec.output_delta(AL, Yc), caches, acts)
-    for l in range(1, L + 1):
-        l2_gradient(grads[f"dW{l}"], params[f"W{l}"], alpha, m)
+    net = Network.from_parameters(params, acts, spec, alpha=alpha)
+    _, grad = net.loss_and_gradient(X, Yc, check_finite=False)
+    grads = {key: value.copy() for key, value in grad.views.items()}
+    params.clear()
+    params.update(net.parameters)
 
     def cost(p: dict) -> float:
-        out = forward(X, pairs(p), acts)[0]
-        return float(spec.cost(out, Yc)) + l2_penalty(pairs(p), alpha, m)
+        return float(net.loss_and_gradient(X, Yc, need_gradient=False)[0])
     return grads, cost
 
 

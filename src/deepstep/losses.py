@@ -127,6 +127,16 @@ def _categorical_cross_entropy(AL: Array, Y: Array, sample_weight: Array | None 
     # J = -(1/m) sum_i sum_k y_k(i) log a_k(i), with a clipped to [eps, 1].
     xp = namespace(AL)
     eps = float(xp.finfo(AL.dtype).eps)
+    if sample_weight is None and not is_foreign(AL):
+        # Every mini-batch computes this: on NumPy the ufuncs themselves, in
+        # one temporary, without np.clip's and np.sum's Python wrappers (more
+        # than the arithmetic on a 10 x 128 output). The same sums in the same
+        # order as below: per example, then over the examples.
+        P = np.maximum(AL, eps)
+        np.minimum(P, 1.0, out=P)
+        np.log(P, out=P)
+        P *= Y
+        return _scalar((-1.0 / AL.shape[1]) * np.add.reduce(np.add.reduce(P, axis=0)), AL)
     per_example = -xp.sum(Y * xp.log(xp.clip(AL, eps, 1.0)), axis=0)
     return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
 

@@ -13,8 +13,10 @@ The examples are read in blocks of rows, never all at once. Two ways to train:
   by the workers, which compute their gradients where the data lives; only
   the parameters travel out and the gradients back.
 
-:func:`block_gradient` is the unit of work in both cases; it composes the
-engine's ``forward`` and ``backward`` like every other training step.
+:func:`block_gradient` is the unit of work in both cases; it is
+:meth:`deepstep.network.Network.loss_and_gradient` on the block, like every
+other training step, with the whole data set's 1/m and without L2 (added
+once to the sum by the step).
 """
 
 from __future__ import annotations
@@ -26,9 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import get_activation
-from .losses import get_loss, scaled_output_delta
-from .propagation import backward, forward
+from .network import Network
 
 __all__ = ["DaskClusterSource", "RowSource", "block_gradient", "is_out_of_core"]
 
@@ -82,25 +82,30 @@ def block_gradient(X_rows: Array, Y: Array, weights: Sequence[tuple[Array, Array
     grads : dict
         ``dW{l}`` and ``db{l}``, the block's share of ``scale * dJ/dW``.
     """
-    spec = get_loss(loss)
-    acts = [get_activation(a) for a in activations]
     X = np.asarray(X_rows).T
-    AL, caches = forward(X, weights, acts)
-    k = X.shape[1]
-    cost = float(spec.cost(AL, Y)) * k / m_total
+    net = Network(weights, activations, loss)
     # The whole data set's 1/m (not the block's), so the blocks' shares add up.
-    delta = scaled_output_delta(spec, AL, Y, m=m_total, scale=scale)
-    grads = backward(delta, caches, acts, need_dA0=False, premeaned=True)
-    return cost, {key: v for key, v in grads.items() if key.startswith(("dW", "db"))}
+    cost, grad = net.loss_and_gradient(X, Y, m=m_total, scale=scale, penalty=False,
+                                       check_finite=False)
+    return float(cost) * X.shape[1] / m_total, grad.views
 
 
-def _sum(parts: Iterable[tuple[float, dict[str, Array]]]) -> tuple[float, dict[str, Array]]:
-    """The blocks' costs and gradients added up in the order given (a reproducible sum)."""
+def _sum(parts: Iterable[tuple[float, dict[str, Array]]], out: dict[str, Array] | None = None
+         ) -> tuple[float, dict[str, Array]]:
+    """The blocks' costs and gradients added up in the order given (a reproducible sum).
+
+    With ``out`` (arrays of the gradients' shapes) the sum is written there.
+    """
     cost, grads = 0.0, None
     for part_cost, part_grads in parts:
         cost += part_cost
         if grads is None:
-            grads = part_grads
+            if out is None:
+                grads = part_grads
+            else:
+                grads = out
+                for key, value in part_grads.items():
+                    np.copyto(out[key], value)
         else:
             for key, value in part_grads.items():
                 grads[key] += value
@@ -145,12 +150,12 @@ class RowSource:
             yield starts[i], self.read(starts[i])
 
     def gradient(self, Y: Array, weights: Sequence[tuple[Array, Array]],
-                 activations: Sequence[str], loss: str,
-                 scale: float) -> tuple[float, dict[str, Array]]:
-        """The full-batch cost and (scaled) gradient, summed block by block."""
-        return _sum(block_gradient(rows, Y[:, start:start + len(rows)], weights, activations,
-                                   loss, self.shape[1], scale)
-                    for start, rows in self.blocks())
+                 activations: Sequence[str], loss: str, scale: float,
+                 out: dict[str, Array] | None = None) -> tuple[float, dict[str, Array]]:
+        """The full-batch cost and (scaled) gradient, summed block by block (into ``out``)."""
+        return _sum((block_gradient(rows, Y[:, start:start + len(rows)], weights, activations,
+                                    loss, self.shape[1], scale)
+                     for start, rows in self.blocks()), out)
 
     def check_finite(self, name: str = "X") -> None:
         """Raise ValueError if any value is NaN or infinite (one pass over the data)."""
@@ -196,8 +201,8 @@ class DaskClusterSource(RowSource):
                                                  workers=where, hash=False))
 
     def gradient(self, Y: Array, weights: Sequence[tuple[Array, Array]],
-                 activations: Sequence[str], loss: str,
-                 scale: float) -> tuple[float, dict[str, Array]]:
+                 activations: Sequence[str], loss: str, scale: float,
+                 out: dict[str, Array] | None = None) -> tuple[float, dict[str, Array]]:
         """The full-batch cost and gradient, each chunk's share computed on its worker."""
         # hash=False: a fresh key every step. With content hashing, a parameter
         # that did not change (a zero bias) would get the previous step's key,
@@ -206,4 +211,4 @@ class DaskClusterSource(RowSource):
         parts = self.client.map(block_gradient, self.x_futures, self.y_futures,
                                 weights=w, activations=list(activations), loss=loss,
                                 m_total=self.shape[1], scale=scale, pure=False)
-        return _sum(self.client.gather(parts))  # in chunk order
+        return _sum(self.client.gather(parts), out)  # in chunk order

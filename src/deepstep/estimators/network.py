@@ -14,6 +14,7 @@ import numpy as np
 
 from ..initializers import initialize_parameters_deep
 from ..losses import Loss
+from ..network import Network as TrainedNetwork
 from ..optimizers import Adam, GradientDescent, Momentum, Optimizer
 from ..propagation import resolve_activations
 from ..training import (
@@ -145,6 +146,7 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         parameters = initialize_parameters_deep(dims, rng, init=estimator.init, dtype=dtype)
     weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
                for l in range(1, len(dims))]
+    del parameters  # the Network's buffer holds the only copy the fit needs
     callbacks = make_callbacks(estimator, epochs, partial)
     stopping: Callback | None = None
     if early_stopping:
@@ -165,7 +167,8 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
     optimizer = make_optimizer(estimator.solver, learning_rate, estimator.clip_norm, name)
     # With sample weights the L2 term is divided by their sum, not by the
     # number of rows: weights then mean repetitions (scikit-learn's rule).
-    trainer = Trainer(weights, acts, loss, optimizer, callbacks,
-                      alpha=estimator.alpha, dropout=estimator.dropout, dropout_rng=dropout_rng,
-                      l2_per_weight=True)
+    net = TrainedNetwork(weights, acts, loss, alpha=estimator.alpha, dropout=estimator.dropout,
+                         dropout_rng=dropout_rng, l2_per_weight=True)
+    del weights
+    trainer = Trainer(net, optimizer=optimizer, callbacks=callbacks)
     return Network(trainer, callbacks, dims, activations, stopping)

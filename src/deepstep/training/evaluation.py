@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..losses import l2_penalty
 from ..propagation import forward
 from .strategies import Network
 
@@ -46,7 +45,7 @@ def evaluate(net: Network, X: Array, Y: Array, validation_data: tuple[Array, Arr
     if validation_data is not None:
         Xv, Yv = validation_data
         AL, _ = forward(Xv, pairs, net.activations)
-        out["val_loss"] = float(net.loss.cost(AL, Yv) + l2_penalty(pairs, net.alpha, Xv.shape[1]))
+        out["val_loss"] = float(net.loss.cost(AL, Yv) + net.penalty(Xv.shape[1]))
         for name, fn in (metrics or {}).items():
             out[f"val_{name}"] = float(fn(AL, Yv))
     return out

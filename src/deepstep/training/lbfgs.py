@@ -2,11 +2,11 @@
 
 A quasi-Newton solver needs the cost and gradient as functions of one flat
 parameter vector; this unit is that adapter and nothing more. Each call
-unpacks the vector into the network's ``[W, b]`` arrays and runs the engine
-once: :func:`deepstep.propagation.forward`, the loss's cost plus
-:func:`deepstep.losses.l2_penalty`, :func:`deepstep.losses.scaled_output_delta`,
-:func:`deepstep.propagation.backward` and :func:`deepstep.losses.l2_gradient`,
-exactly what a training step computes, without an update.
+unpacks the vector into the network's ``[W, b]`` views and runs
+:meth:`deepstep.network.Network.loss_and_gradient` once, exactly what a
+training step computes, without an update. The L2 term is divided by the
+examples' total weight when the network says so (``l2_per_weight``, as the
+MLP estimators build it).
 
 The vector is packed as scikit-learn's MLP packs it (every layer's weights
 as (n_in, n_out) row-major, i.e. ``W`` column-major, then every bias), so
@@ -21,9 +21,7 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
-from ..losses import l2_gradient, l2_penalty, scaled_output_delta
-from ..propagation import backward, forward
-from .strategies import Network
+from ..network import Network
 
 __all__ = ["minimize_lbfgs", "pack", "unpack"]
 
@@ -67,18 +65,8 @@ def _cost_and_gradient(theta: Array, net: Network, X: Array, Y: Array,
                        sample_weight: Array | None) -> tuple[float, Array]:
     """The engine's regularised cost at ``theta`` and its gradient, packed like ``theta``."""
     unpack(theta, net.weights)
-    AL, caches = forward(X, net.weights, net.activations)
-    # The L2 term is divided by the examples' total weight (their count
-    # when unweighted), the denominator of the weighted mean cost.
-    n = X.shape[1] if sample_weight is None else float(np.sum(sample_weight))
-    cost = float(net.loss.cost(AL, Y, sample_weight)) + l2_penalty(net.weights, net.alpha, n)
-    delta = scaled_output_delta(net.loss, AL, Y, sample_weight)
-    grads = backward(delta, caches, net.activations, need_dA0=False, premeaned=True)
-    pairs = []
-    for l, (W, _) in enumerate(net.weights, start=1):
-        l2_gradient(grads[f"dW{l}"], W, net.alpha, n)
-        pairs.append([grads[f"dW{l}"], grads[f"db{l}"]])
-    return cost, pack(pairs)
+    cost, grad = net.loss_and_gradient(X, Y, sample_weight, check_finite=False)
+    return float(cost), pack(grad.pairs)
 
 
 def minimize_lbfgs(net: Network, X: Array, Y: Array, sample_weight: Array | None = None, *,

@@ -22,20 +22,23 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from math import isfinite
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._backend import assign
 from ..activations import Activation
 from ..losses import Loss
+from ..network import Network
 from ..optimizers import Optimizer
 from . import state
 from .batching import MiniBatches
 from .callbacks import Callback, History, TerminateOnNaN
 from .evaluation import evaluate
 from .guard import DivergenceGuard
-from .strategies import Network, Step, choose_step
+from .strategies import Step, choose_step
 from .threads import BlasThreads
 
 __all__ = ["Trainer"]
@@ -48,12 +51,17 @@ class Trainer:
 
     Parameters
     ----------
-    weights : list of [W, b] pairs
-        The parameters, layer by layer; updated in place (pass copies).
+    weights : Network, or list of [W, b] pairs
+        The network to train (:class:`deepstep.network.Network`, its flat
+        buffer updated in place; it brings its activations, loss, ``alpha``,
+        dropout and ``l2_per_weight``, so those arguments are left out), or
+        the parameters layer by layer: each fit then copies them into a
+        Network of its own and the results back into these arrays at the
+        end (pass copies).
     activations : sequence of Activation
-        One per layer.
+        One per layer (with a list of weights).
     loss : Loss
-        The cost and its output-layer gradient.
+        The cost and its output-layer gradient (with a list of weights).
     optimizer : Optimizer
         Applies each update.
     callbacks : sequence of Callback, optional
@@ -85,18 +93,37 @@ class Trainer:
         The epoch at which training diverged, if it did.
     """
 
-    def __init__(self, weights: list[list[Array]], activations: Sequence[Activation],
-                 loss: Loss, optimizer: Optimizer, callbacks: Sequence[Callback] = (),
+    def __init__(self, weights: Network | list[list[Array]],
+                 activations: Sequence[Activation] | None = None, loss: Loss | None = None,
+                 optimizer: Optimizer | None = None, callbacks: Sequence[Callback] = (),
                  gram: bool | str = "auto", alpha: float = 0.0, dropout: float = 0.0,
                  dropout_rng: Any = None, on_divergence: str = "warn",
                  l2_per_weight: bool = False) -> None:
+        if gram not in ("auto", True, False):
+            raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
+        if optimizer is None:
+            raise TypeError("Trainer: optimizer is required (an Optimizer such as "
+                            "GradientDescent), got None")
+        self.net: Network | None = None
+        if isinstance(weights, Network):
+            if activations is not None or loss is not None or alpha or dropout \
+                    or dropout_rng is not None or l2_per_weight:
+                raise ValueError("Trainer: a Network brings its own activations, loss, alpha, "
+                                 "dropout and l2_per_weight; pass only optimizer= and the "
+                                 "loop's arguments with it")
+            self.net = weights
+            activations, loss = weights.activations, weights.loss
+            alpha, dropout, dropout_rng = weights.alpha, weights.dropout, weights.dropout_rng
+            l2_per_weight = weights.l2_per_weight
+        elif activations is None or loss is None:
+            raise TypeError("Trainer: with a list of [W, b] pairs, activations and loss are "
+                            "required")
         if not 0 <= dropout < 1:
             raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
         if dropout and dropout_rng is None:
             raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
-        if gram not in ("auto", True, False):
-            raise ValueError(f"Trainer: gram must be 'auto', True or False, got {gram!r}")
-        self.weights = weights
+        self._weights = None if isinstance(weights, Network) else weights
+        self._live: Network | None = None  # the fit's own Network, for a list of weights
         self.activations = list(activations)
         self.loss = loss
         self.optimizer = optimizer
@@ -115,6 +142,29 @@ class Trainer:
         self.guard = DivergenceGuard()
         self._step: Step | None = None
         self._resume: dict[str, Array] = {}
+
+    @property
+    def weights(self) -> list[list[Array]]:
+        """The ``[W, b]`` pairs holding the current parameters (the live ones during a fit)."""
+        if self.net is not None:
+            return self.net.weights
+        return self._weights if self._live is None else self._live.weights
+
+    def _open(self) -> Network:
+        """The network this fit trains: the one given, or the list's values copied into one."""
+        if self.net is not None:
+            return self.net
+        self._live = Network(self._weights, self.activations, self.loss, self.alpha,
+                             self.dropout, self.dropout_rng, self.l2_per_weight)
+        return self._live
+
+    def _close(self) -> None:
+        """After a fit on a list of weights: the results back in the caller's arrays."""
+        if self._live is not None:
+            for (W, b), (W_new, b_new) in zip(self._weights, self._live.weights, strict=True):
+                assign(W, W_new)
+                assign(b, b_new)
+            self._live = None
 
     @property
     def parameters(self) -> dict[str, Array]:
@@ -160,6 +210,12 @@ class Trainer:
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
+
+    def _listeners(self, hook: str) -> list[Any]:
+        """The bound ``hook`` methods of the callbacks that override the base's no-op."""
+        noop = getattr(Callback, hook)
+        return [method for method in (getattr(cb, hook) for cb in self.callbacks)
+                if getattr(method, "__func__", None) is not noop]
 
     def fit(self, X: Any, Y: Array, epochs: int, *, batch_size: int | None = None,
             shuffle: bool = True, rng: Any = None, sample_weight: Array | None = None,
@@ -209,10 +265,14 @@ class Trainer:
         sizes = [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
         self._threads = BlasThreads(macs=3.0 * epochs * m * sum(
             a * b for a, b in itertools.pairwise(sizes)))
-        net = Network(self.weights, self.activations, self.loss, self.alpha, self.dropout,
-                      self.dropout_rng, self.l2_per_weight)
-        self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
-                                 batch_size=batch_size, gram=self.gram, resume=self._resume)
+        net = self._open()
+        try:
+            self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
+                                     batch_size=batch_size, gram=self.gram,
+                                     resume=self._resume)
+        except BaseException:
+            self._live = None  # nothing ran: the caller's arrays are unchanged
+            raise
         self._resume = {}
         batches = None if batch_size is None else MiniBatches(batch_size, shuffle, rng)
         try:
@@ -240,6 +300,7 @@ class Trainer:
             self._threads.__exit__(None, None, None)
             self._step.close()
             self._step = None
+            self._close()
             if batches is not None:
                 batches.release()
         self._call("on_train_end", {})
@@ -260,16 +321,24 @@ class Trainer:
             self._call("on_batch_end", 0, {"loss": float(cost)})
             return cost
         total = 0.0
+        # Only the callbacks that do something per batch are called per batch
+        # (looked up once per epoch: a call per callback and batch is a few
+        # microseconds each, on steps of a millisecond or two).
+        begin, end = self._listeners("on_batch_begin"), self._listeners("on_batch_end")
         for X_part, Y_part, w_part in batches.parts(X, Y, sample_weight):
             self.guard.remember_if_finite(step.params)  # once per epoch (or block)
             for batch, (Xb, Yb, wb) in enumerate(batches(X_part, Y_part, w_part)):
                 threads.check()
-                self._call("on_batch_begin", batch, {})
+                for hook in begin:
+                    hook(batch, {})
                 cost = step(Xb, Yb, wb)
                 k = Xb.shape[1]
                 del Xb
-                self._call("on_batch_end", batch, {"loss": float(cost)})
-                if not np.isfinite(cost):
-                    return float(cost)
-                total += float(cost) * k
+                value = float(cost)
+                logs = {"loss": value}
+                for hook in end:
+                    hook(batch, logs)
+                if not isfinite(value):
+                    return value
+                total += value * k
         return total / X.shape[1]

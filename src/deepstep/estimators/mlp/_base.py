@@ -21,11 +21,11 @@ from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ...initializers import glorot_uniform_layers
+from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
-from ...training.strategies import Network
 from ..placement import as_rows
 from ._constraints import CONSTRAINTS
-from ._network import engine_weights, hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._network import hidden_and_output, loss_for, predict_raw, to_sklearn
 from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
 
 __all__ = ["BaseMLP"]
@@ -94,10 +94,12 @@ class BaseMLP(BaseEstimator):
         # A sparse X stays sparse (CSR): full batch multiplies the first layer
         # by it sparsely, mini-batches are densified one at a time.
         X = as_rows(X)
-        weights = engine_weights(self.coefs_, self.intercepts_)
-        net = Network(weights, hidden_and_output(self.activation, self.out_activation_,
-                                                 self.n_layers_),
-                      loss_for(self.out_activation_), alpha=float(self.alpha))
+        # scikit-learn divides the L2 term by the sample weights' sum (l2_per_weight).
+        net = Network.from_sklearn(self.coefs_, self.intercepts_,
+                                   hidden_and_output(self.activation, self.out_activation_,
+                                                     self.n_layers_),
+                                   loss_for(self.out_activation_), alpha=float(self.alpha),
+                                   l2_per_weight=True)
         Y = y.astype(X.dtype)
         if self.solver in STOCHASTIC:
             fit_stochastic(self, net, X, Y, sample_weight, incremental)

@@ -20,10 +20,10 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ...network import Network
 from ...optimizers import EfficientAdam, HeavyBall, Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
-from ...training.strategies import Network
 from ..training_data import held_out
 from ._callbacks import EpochRecord, ValidationScore
 from ._network import predict_raw, to_sklearn
@@ -141,8 +141,7 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     # scikit-learn raises its ValueError when a fit ends on non-finite
     # weights; under early stopping the best (finite) weights come back
     # instead, so a diverging fit ends there with a warning, as it does.
-    trainer = Trainer(net.weights, net.activations, net.loss, est._optimizer, callbacks,
-                      alpha=net.alpha, l2_per_weight=True,
+    trainer = Trainer(net, optimizer=est._optimizer, callbacks=callbacks,
                       on_divergence="warn" if early else "raise")
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter

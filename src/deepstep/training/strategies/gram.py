@@ -26,10 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..._backend import is_foreign, squared_norm
-from ...losses import l2_decay, l2_gradient, l2_penalty, scaled_output_delta
+from ..._backend import is_foreign
+from ...losses import l2_decay
 from ...optimizers import Optimizer
-from ...propagation import backward
 from ..guard import DivergenceGuard
 from .base import Network
 from .folded import FoldedStep
@@ -57,16 +56,25 @@ class GramStep(FoldedStep):
     def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard, X: Array,
                  resume: Array | None = None) -> None:
         super().__init__(net, optimizer, guard, full_batch=True)
-        self.gram = _GramState(X, net.weights[0][0])
+        W1 = net.weights[0][0]
+        self._n1 = W1.size  # W1 leads the flat buffer: the rest is one tail slice
+        self.gram = _GramState(X, W1)
         if resume is not None:
             self.gram.P[...] = resume
             self.gram.P0[...] = resume
-        self.params = self.params[1:]  # W1 is the Gram state's
-        self._originals = list(self.params)
+        # Both buffers of the double-buffered update hold the basis W1_0 in
+        # their W1 part, whichever is live (see _mirror_W1).
+        self._spare = net.empty_arrays()
+        self._mirror_W1()
         # The checkpoint's W1, formed when a mid-fit read moves the basis (sync).
         self._W1_saved: Array | None = None
         self._explicit = False
         guard.after_restore(self._after_restore)
+
+    @property
+    def params(self) -> list[Array]:
+        """The arrays the optimizer updates: every parameter but W1 (the Gram state's)."""
+        return [self.net.flat[self._n1:]]
 
     @staticmethod
     def applies(gram: bool | str, optimizer: Optimizer, X: Any, n1: int, epochs: int) -> bool:
@@ -115,42 +123,35 @@ class GramStep(FoldedStep):
         cost : numpy floating scalar
         """
         net, state = self.net, self.gram
-        masks: list[Array] = []
-        AL, caches = net.forward(X, masks, Z1=state.P + net.weights[0][1])
-        m = net.l2_count(X.shape[1], sample_weight)  # the L2 term's m
-        cost = net.loss.cost(AL, Y, sample_weight)
-        if net.alpha:
-            squares = state.squared_norm() + sum(squared_norm(W) for W, _ in net.weights[1:])
-            cost = cost + AL.dtype.type(l2_penalty(net.weights, net.alpha, m, squares=squares))
-        if not np.isfinite(cost):
-            return cost
-        self._explicit = False
         scale = self.optimizer.step_scale
         if scale is None:
             raise ValueError("GramStep: the optimizer's update is no longer plain gradient "
                              "descent (clipping set during the fit?)")
-        delta = scaled_output_delta(net.loss, AL, Y, sample_weight, scale=scale)
-        grads = backward(delta, caches, net.activations, need_dA0=False, need_dW1=False,
-                         masks=masks, premeaned=True, out=self._gradient_buffers(with_dW1=False),
-                         overwrite_dA=True)
-        flat = [grads["db1"]]
-        for l in range(2, len(net.weights) + 1):
-            l2_gradient(grads[f"dW{l}"], net.weights[l - 1][0], net.alpha, m, scale)
-            flat += [grads[f"dW{l}"], grads[f"db{l}"]]
+        cost, grad = net.loss_and_gradient(
+            X, Y, sample_weight, scale=scale, out=self._gradient(),
+            Z1=state.P + net.weights[0][1], need_dW1=False,
+            w1_squares=state.squared_norm() if net.alpha else None)
+        if grad is None:
+            return cost
+        self._explicit = False
+        n1 = self._n1
         # Double-buffered, as FoldedStep's full-batch update: the new values go
-        # into spare arrays, and the ones they replace (never written again
+        # into the spare buffer, and the ones they replace (never written again
         # until the next step) are the divergence checkpoint, with no copy.
-        if self._spare is None:
-            self._spare = [np.empty_like(p) for p in self.params]
-        new = self._spare
-        self.optimizer.update(self.params, flat, prescaled=True, out=new)
-        previous = list(self.params)
-        self.params[:] = new
+        new, previous = self._spare, net.arrays
+        self.optimizer.update([previous[0][n1:]], [grad.flat[n1:]], prescaled=True,
+                              out=[new[0][n1:]])
+        net.bind(new)
         self._spare = previous
-        self._rebind()
-        replaced = state.advance(grads["dZ1"], l2_decay(net.alpha, m, scale))
-        self.guard.adopt([*self.params, *state.arrays()], [*previous, *replaced])
+        m = net.l2_count(X.shape[1], sample_weight)  # the L2 term's m
+        replaced = state.advance(grad.dZ1, l2_decay(net.alpha, m, scale))
+        self.guard.adopt([new[0][n1:], *state.arrays()], [previous[0][n1:], *replaced])
         return cost
+
+    def _mirror_W1(self) -> None:
+        """Copy the live buffer's W1 (the basis W1_0) into the spare buffer's."""
+        if self._spare is not None:
+            self._spare[0][:self._n1] = self.net.flat[:self._n1]
 
     def sync(self) -> None:
         """Form W1 in the network's W1 array, which becomes the new basis ``W1_0``.
@@ -174,12 +175,15 @@ class GramStep(FoldedStep):
             Q[...] = 0
             a[...] = 1
             self._explicit = True
-        state.materialize(W1)
+        if state.dirty:
+            state.materialize(W1)
+            self._mirror_W1()
 
     def _after_restore(self) -> None:
         """After the guard put a checkpoint back: its W1 too, when it holds one explicitly."""
         if self._explicit and self._W1_saved is not None:
             self.gram.rebase(self.net.weights[0][0], self._W1_saved)
+            self._mirror_W1()
 
     def state(self) -> dict[str, Array]:
         """``gram_P``, the running product a resumed fit continues from."""

@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ...losses import l2_penalty
 from ...optimizers import Optimizer
 from ..guard import DivergenceGuard
 from .base import Network, Step
@@ -22,11 +21,12 @@ class SourceStep(Step):
 
     The blocks come from disk, or from the workers of a Dask cluster, through
     the source's ``gradient`` (:mod:`deepstep.outofcore`, where each block's
-    share is :func:`~deepstep.outofcore.block_gradient`: the same
-    ``forward``, ``scaled_output_delta`` and ``backward`` as every step, the
-    1/m of the whole data set). The sum is the in-memory gradient added in
-    another order; the update is :class:`FoldedStep`'s for plain gradient
-    descent and :class:`PlainStep`'s otherwise.
+    share is :func:`~deepstep.outofcore.block_gradient`: the network's
+    ``loss_and_gradient`` without L2, with the 1/m of the whole data set),
+    summed into this step's gradient buffer; L2 is added once to the sum.
+    The sum is the in-memory gradient added in another order; the update is
+    :class:`FoldedStep`'s for plain gradient descent and :class:`PlainStep`'s
+    otherwise.
     """
 
     def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard) -> None:
@@ -49,11 +49,16 @@ class SourceStep(Step):
         net = self.net
         m = X.shape[1]
         scale = self.scale()
+        s = 1.0 if scale is None else scale
+        grad = self._gradient()
         names = [a.name for a in net.activations]
-        cost, grads = X.gradient(Y, [(W, b) for W, b in net.weights], names, net.loss.name,
-                                 1.0 if scale is None else scale)
-        cost = net.weights[0][0].dtype.type(cost + l2_penalty(net.weights, net.alpha, m))
-        if not self._keep(cost):
+        cost, _ = X.gradient(Y, [(W, b) for W, b in net.weights], names, net.loss.name, s,
+                             out=grad.views)
+        # L2 once, on the sum of the blocks' shares (the blocks leave it out).
+        cost = net.weights[0][0].dtype.type(cost + net.penalty(m))
+        if not np.isfinite(cost):
             return cost
-        self._update(grads, scale, m)
+        net.add_l2_gradient(grad, m, s)
+        self._remember()
+        self._update(grad.arrays)
         return cost
