@@ -36,8 +36,8 @@ def cat_dir() -> Path:
 os.environ.setdefault("DEEPSTEP_BLAS_THREADS", "off")
 
 
-# ``pytest`` runs the suite on every core (pytest-xdist, ``-n auto``: one
-# worker per core). OpenBLAS would start one thread per core in every worker,
+# ``pytest`` runs the suite on every core (pytest-xdist, ``-n logical``: one
+# worker per logical core). OpenBLAS would start one thread per core in every worker,
 # and on a loaded core its threads wait for each other: a fit of the digits
 # test took 50-75 s instead of 8 s that way on a 2-core machine. Each worker
 # (and every process it starts: the CLI, README blocks, resumed fits) gets
