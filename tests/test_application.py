@@ -31,6 +31,11 @@ def cat(cat_dir):
     return _course_data(cat_dir)
 
 
+# The tests that share this fit run on one worker of a parallel run
+# (pytest-xdist's loadgroup), so that it is fitted once.
+DEEP_MODEL = pytest.mark.xdist_group("test_models-deep_model")
+
+
 @pytest.fixture(scope="module")
 def deep_model(cat):
     train_x, train_y, _, _ = cat
@@ -55,6 +60,7 @@ def test_two_layer_model_reproduces_the_course(cat, capsys):
     assert "Accuracy: 1.0" in capsys.readouterr().out
 
 
+@DEEP_MODEL
 def test_L_layer_model_reproduces_the_course(cat, deep_model):
     train_x, train_y, test_x, test_y = cat
     parameters, costs = deep_model
@@ -67,6 +73,7 @@ def test_L_layer_model_reproduces_the_course(cat, deep_model):
         == pytest.approx(0.80)
 
 
+@DEEP_MODEL
 def test_classifier_with_course_settings_gives_the_same_costs(cat, deep_model):
     train_x, train_y, test_x, test_y = cat
     parameters, costs = deep_model

@@ -24,9 +24,10 @@ TRAIN = textwrap.dedent("""
 
     class Slow(Callback):          # gives the test time to kill us mid-fit
         def on_epoch_end(self, epoch, logs=None):
-            time.sleep(0.01)
+            time.sleep(pause)
 
     checkpoint, out, solver, batch_size = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+    pause = float(sys.argv[5])     # seconds per epoch: only the run to be killed needs them
     rng = np.random.default_rng(0)
     X = rng.standard_normal((40, 60))          # n_x > m: full-batch GD takes the Gram path
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
@@ -40,15 +41,23 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def _run(tmp_path, name, args, kill_after=None):
+def _start(tmp_path, args):
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.Popen([sys.executable, str(script), *args], env=env,
+    return subprocess.Popen([sys.executable, str(script), *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish(proc):
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+
+
+def _run(tmp_path, name, args, kill_after=None):
+    proc = _start(tmp_path, args)
     if kill_after is None:
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err.decode()
+        _finish(proc)
         return
     checkpoint = args[0]
     deadline = time.monotonic() + 60
@@ -66,12 +75,14 @@ def _run(tmp_path, name, args, kill_after=None):
                                                ("momentum", "16")])
 def test_a_killed_fit_resumes_and_ends_bit_identical(tmp_path, solver, batch_size):
     ref_out, out = tmp_path / "ref.npz", tmp_path / "resumed.npz"
-    _run(tmp_path, "ref", [str(tmp_path / "ref.ckpt"), str(ref_out), solver, batch_size])
+    # the uninterrupted reference runs meanwhile, in a process of its own
+    ref = _start(tmp_path, [str(tmp_path / "ref.ckpt"), str(ref_out), solver, batch_size, "0"])
     ckpt = tmp_path / "run.ckpt"
     args = [str(ckpt), str(out), solver, batch_size]
-    _run(tmp_path, "killed", args, kill_after=0.3)
+    _run(tmp_path, "killed", [*args, "0.01"], kill_after=0.3)
     assert ckpt.exists() and not out.exists()
-    _run(tmp_path, "resumed", args)                 # the same command, restarted
+    _run(tmp_path, "resumed", [*args, "0"])         # the same command, restarted
+    _finish(ref)
     assert not ckpt.exists()                        # deleted once the fit completed
     ref, got = np.load(ref_out), np.load(out)
     assert sorted(ref.files) == sorted(got.files)

@@ -14,6 +14,10 @@ from deepstep.training.callbacks import Callback
 
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
+# In a parallel run each worker's BLAS is lowered to its share of the cores
+# (tests/conftest.py); these tests need the count a process starts with.
+pytestmark = pytest.mark.usefixtures("blas_threads_of_the_machine")
+
 
 def _blas_threads() -> int:
     return max(lib["num_threads"] for lib in threadpoolctl.threadpool_info()

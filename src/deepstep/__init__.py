@@ -9,20 +9,43 @@ run-time settings (prediction's block sizes).
 
 from __future__ import annotations
 
-from . import datasets, steps
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
 from ._config import config_context, get_config, set_config
 from ._version import __version__
-from .estimators import (
-    COURSE_SETTINGS,
-    DNNClassifier,
-    DNNRegressor,
-    MLPClassifier,
-    MLPRegressor,
-)
-from .estimators.persistence import load
-from .export import export_onnx
-from .gradient_check import gradcheck
-from .io import ModelFileError
+
+if TYPE_CHECKING:
+    from . import datasets, steps
+    from .estimators import (
+        COURSE_SETTINGS,
+        DNNClassifier,
+        DNNRegressor,
+        MLPClassifier,
+        MLPRegressor,
+    )
+    from .estimators.persistence import load
+    from .export import export_onnx
+    from .gradient_check import gradcheck
+    from .io import ModelFileError
+
+# The public names are imported when first used: ``import deepstep`` alone
+# (what ``deepstep --help`` and a usage error need) then skips scikit-learn,
+# SciPy and the estimators, most of a command's start-up time.
+_LAZY = {
+    "COURSE_SETTINGS": ".estimators",
+    "DNNClassifier": ".estimators",
+    "DNNRegressor": ".estimators",
+    "MLPClassifier": ".estimators",
+    "MLPRegressor": ".estimators",
+    "ModelFileError": ".io",
+    "datasets": None,
+    "export_onnx": ".export",
+    "gradcheck": ".gradient_check",
+    "load": ".estimators.persistence",
+    "steps": None,
+}
 
 __all__ = [
     "COURSE_SETTINGS",
@@ -41,3 +64,22 @@ __all__ = [
     "set_config",
     "steps",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported on first use (PEP 562); then a module attribute like any."""
+    module = _LAZY.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module, __name__), name)
+    elif name in _LAZY or (not name.startswith("_")
+                           and importlib.util.find_spec(f"{__name__}.{name}") is not None):
+        # a submodule (deepstep.training, ...), an attribute as when all were imported eagerly
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
