@@ -2,7 +2,7 @@
 
 :func:`train` is what ``fit`` and ``partial_fit`` do once the data are
 validated and placed (:mod:`.placement`): a new network and Trainer from
-:mod:`.network` (or the one a ``partial_fit`` continues), the always-on
+:mod:`.plan` (or the one a ``partial_fit`` continues), the always-on
 divergence checks, the run, scikit-learn's ``ConvergenceWarning`` when
 ``max_iter`` runs out first, and the attributes a fitted estimator holds.
 """
@@ -22,7 +22,7 @@ from ..initializers import initialize_parameters_deep
 from ..losses import LOSSES
 from ..training import TerminateOnRisingCost, Trainer
 from ..training.callbacks.stopping import NoImprovementStopping
-from . import network, placement
+from . import placement, plan
 from .persistence import OUT_ACTIVATIONS
 
 __all__ = ["train"]
@@ -42,14 +42,14 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
     seen = 0  # scikit-learn's t_: samples trained on, over every fit that continued
     if continuing:
         trainer, rising = model._trainer, model._rising_cost
-        epochs, callbacks = 1, network.make_callbacks(model, 1, partial=True)
+        epochs, callbacks = 1, plan.make_callbacks(model, 1, partial=True)
         seen = getattr(model, "t_", 0)
     else:
         epochs = 1 if partial else checked["max_iter"]
         dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
         early = bool(model.early_stopping and validation is not None and not partial)
         start = _StartingParameters(model, dims, dtype, rng)
-        net = network.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
+        net = plan.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
                                   epochs, early, xp, tol=checked["tol"],
                                   n_iter_no_change=checked["n_iter_no_change"],
                                   patience=checked["patience"], partial=partial)
@@ -60,14 +60,11 @@ def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Arr
         # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
         rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
         _start_record(model, net, loss_name, early)
-    if placement.is_sparse(X):
-        trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
     trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
     first_epoch = trainer.epoch
-    trainer.fit(X, Y, epochs, batch_size=_batch_size(model.batch_size, X.shape[1]),
-                shuffle=model.shuffle, rng=rng, sample_weight=weights_m,
-                validation_data=validation,
-                metrics=model._metrics() if validation is not None else None)
+    plan.run(trainer, X, Y, epochs, batch=plan.batch_size(model.batch_size, X.shape[1]),
+             shuffle=model.shuffle, rng=rng, sample_weight=weights_m, validation=validation,
+             metrics=model._metrics() if validation is not None else None)
     if stopping is not None and not partial:
         _warn_if_not_converged(model, trainer, stopping, epochs)
     model._trainer, model._rising_cost = trainer, rising
@@ -86,7 +83,7 @@ class _StartingParameters:
     parameters. A warm start began from the fitted ``parameters_``, which
     the estimator keeps unchanged until the fit ends; a fresh network's
     initial weights are drawn again from a copy of the generator as it was
-    before ``network.new_trainer`` drew them (a few kB of state).
+    before ``plan.new_trainer`` drew them (a few kB of state).
     """
 
     def __init__(self, model: Any, dims: list[int], dtype: Any, rng: Any) -> None:
@@ -109,13 +106,6 @@ class _StartingParameters:
                                           dtype=self.dtype)
 
 
-def _batch_size(batch_size: Any, m: int) -> int | None:
-    """The examples per update: ``"auto"`` is scikit-learn's ``min(200, m)``."""
-    if isinstance(batch_size, str):  # "auto", the only string the table admits
-        return min(200, m)
-    return batch_size
-
-
 def _warn_if_not_converged(model: Any, trainer: Trainer, stopping: Any,
                            epochs: int) -> None:
     """scikit-learn's ConvergenceWarning: max_iter ran out before the stopping rule fired."""
@@ -136,7 +126,7 @@ def _warn_if_not_converged(model: Any, trainer: Trainer, stopping: Any,
                   f"not have converged ({fix})", ConvergenceWarning, stacklevel=6)
 
 
-def _start_record(model: Any, net: network.Network, loss_name: str, early: bool) -> None:
+def _start_record(model: Any, net: plan.TrainingPlan, loss_name: str, early: bool) -> None:
     """A new network's fitted attributes, before its first epoch."""
     model.layer_sizes_ = net.layer_sizes
     model.activations_ = net.activations

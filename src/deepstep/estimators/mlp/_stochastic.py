@@ -15,15 +15,15 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ...network import Network
-from ...optimizers import EfficientAdam, HeavyBall, Optimizer
+from ...optimizers import Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
+from .. import plan
 from ..training_data import held_out
 from ._callbacks import EpochRecord, ValidationScore
 from ._network import predict_raw, to_sklearn
@@ -45,10 +45,14 @@ def make_optimizer(est: Any) -> Optimizer:
     Returns
     -------
     HeavyBall or EfficientAdam
+        From :func:`deepstep.estimators.plan.make_optimizer`, the one factory:
+        scikit-learn's ``"sgd"`` is its heavy ball, its ``"adam"`` the
+        ``"sklearn_adam"`` ordering.
     """
-    if est.solver == "sgd":
-        return HeavyBall(est.learning_rate_init, est.momentum, est.nesterovs_momentum)
-    return EfficientAdam(est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+    return plan.make_optimizer("sgd" if est.solver == "sgd" else "sklearn_adam",
+                               est.learning_rate_init, name=type(est).__name__,
+                               momentum=est.momentum, nesterov=est.nesterovs_momentum,
+                               beta_1=est.beta_1, beta_2=est.beta_2, epsilon=est.epsilon)
 
 
 def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
@@ -75,15 +79,6 @@ def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
     if is_classifier(est):
         Y_val = est._label_binarizer.inverse_transform(Y_val)
     return X_train, Y_train, sw_train, X_val, Y_val, sw_val
-
-
-def _batch_size(est: Any, n_samples: int) -> int:
-    if est.batch_size == "auto":
-        return min(200, n_samples)
-    if est.batch_size > n_samples:
-        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                      "going to be clipped", stacklevel=3)
-    return int(np.clip(est.batch_size, 1, n_samples))
 
 
 def _plateau(est: Any, optimizer: Optimizer) -> Any:
@@ -118,7 +113,7 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     if early:
         X, Y, sample_weight, X_val, Y_val, sw_val = _split(est, X, Y, sample_weight)
     n_samples = X.shape[0]
-    batch_size = _batch_size(est, n_samples)
+    batch = plan.batch_size(est.batch_size, n_samples, warn=True)
     callbacks: list[Callback] = [EpochRecord(est, n_samples)]
     if early:
         acts = net.activations
@@ -146,8 +141,8 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter
     try:
-        trainer.fit(X.T, Y.T, epochs, batch_size=batch_size, shuffle=bool(est.shuffle),
-                    rng=est._random_state, sample_weight=sample_weight)
+        plan.run(trainer, X.T, Y.T, epochs, batch=batch, shuffle=bool(est.shuffle),
+                 rng=est._random_state, sample_weight=sample_weight)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
     except FloatingPointError as error:

@@ -1,12 +1,17 @@
-"""Building what ``fit`` trains: the layers, their weights, the optimiser, the callbacks.
+"""The training plan: what both estimator families hand the engine, and the one run of it.
 
-:func:`new_trainer` turns an estimator's hyperparameters into a
-:class:`deepstep.training.Trainer` (the course's loop); the estimator then
-only runs it and copies the results into its fitted attributes.
+An estimator's parameter table translates into a plan: the network
+(:class:`deepstep.network.Network`), an optimizer from :func:`make_optimizer`
+(the one factory: the DNN classes' ``gd``/``momentum``/``nesterov``/``adam``
+and the MLP classes' ``sgd``/``sklearn_adam``), the callbacks, the batch size
+(:func:`batch_size`). :func:`run` is the one place an estimator starts the
+engine's :class:`~deepstep.training.Trainer`. :func:`new_trainer` is the DNN
+classes' translation; the MLP classes' is :mod:`.mlp._stochastic`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -14,8 +19,8 @@ import numpy as np
 
 from ..initializers import initialize_parameters_deep
 from ..losses import Loss
-from ..network import Network as TrainedNetwork
-from ..optimizers import Adam, GradientDescent, Momentum, Optimizer
+from ..network import Network
+from ..optimizers import Adam, EfficientAdam, GradientDescent, HeavyBall, Momentum, Optimizer
 from ..propagation import resolve_activations
 from ..training import (
     Callback,
@@ -29,11 +34,13 @@ from ..training import (
 )
 from ..training.callbacks.schedules import SCHEDULES
 from ..training.callbacks.stopping import NoImprovementStopping
+from . import placement
 
-__all__ = ["Network", "make_callbacks", "make_optimizer", "new_trainer"]
+__all__ = ["TrainingPlan", "batch_size", "make_callbacks", "make_optimizer", "new_trainer",
+           "run"]
 
 
-class Network(NamedTuple):
+class TrainingPlan(NamedTuple):
     """A new trainer and what the estimator records about it."""
 
     trainer: Trainer
@@ -49,26 +56,101 @@ class Network(NamedTuple):
     stopping: Callback | None = None
 
 
-def make_optimizer(solver: str, learning_rate: float, clip_norm: float | None,
-                   name: str) -> Optimizer:
-    """The optimiser ``solver`` names (momentum beta 0.9, Adam's 0.9, 0.999, 1e-8).
+def make_optimizer(solver: str, learning_rate: float, *, name: str,
+                   clip_norm: float | None = None, momentum: float = 0.9,
+                   nesterov: bool = True, beta_1: float = 0.9, beta_2: float = 0.999,
+                   epsilon: float = 1e-8) -> Optimizer:
+    """The optimizer ``solver`` names, for either estimator family.
 
     Parameters
     ----------
-    solver : {"gd", "momentum", "nesterov", "adam"}
+    solver : {"gd", "momentum", "nesterov", "adam", "sgd", "sklearn_adam"}
+        The DNN classes': plain gradient descent (the course's), momentum and
+        Nesterov momentum (beta 0.9, the course's exponentially weighted
+        average), Adam. The MLP classes': ``"sgd"`` is scikit-learn's heavy
+        ball (:class:`~deepstep.optimizers.HeavyBall`, ``momentum`` and
+        ``nesterov``), ``"sklearn_adam"`` its Adam ordering
+        (:class:`~deepstep.optimizers.EfficientAdam`).
     learning_rate : float
-    clip_norm : float or None
     name : str
         The estimator's class name, for the message of an unknown solver.
+    clip_norm : float or None, default=None
+        Gradient clipping (the DNN classes' solvers).
+    momentum, nesterov, beta_1, beta_2, epsilon
+        Their hyperparameters where the solver has them.
+
+    Returns
+    -------
+    Optimizer
     """
     if solver == "gd":
         return GradientDescent(learning_rate, clip_norm=clip_norm)
     if solver in ("momentum", "nesterov"):
         return Momentum(learning_rate, nesterov=solver == "nesterov", clip_norm=clip_norm)
     if solver == "adam":
-        return Adam(learning_rate, clip_norm=clip_norm)
+        return Adam(learning_rate, beta_1, beta_2, epsilon, clip_norm=clip_norm)
+    if solver == "sgd":
+        return HeavyBall(learning_rate, momentum, nesterov)
+    if solver == "sklearn_adam":
+        return EfficientAdam(learning_rate, beta_1, beta_2, epsilon)
     raise ValueError(f"{name}: unknown solver {solver!r}; expected "
                      "'gd', 'momentum', 'nesterov' or 'adam'")
+
+
+def batch_size(value: Any, m: int, *, warn: bool = False) -> int:
+    """The examples per update: ``"auto"`` is scikit-learn's ``min(200, m)``; at most ``m``.
+
+    Parameters
+    ----------
+    value : int, "auto" or None
+        None: full batch (``m``).
+    m : int
+        Training examples.
+    warn : bool, default=False
+        Warn as scikit-learn's MLP does when ``value`` exceeds ``m`` (the MLP
+        classes); the DNN classes take more than ``m`` as full batch silently.
+
+    Returns
+    -------
+    int
+        Between 1 and ``m`` (the trainer runs ``m`` as one full batch).
+    """
+    if value is None:
+        return m
+    if isinstance(value, str):  # "auto", the only string the tables admit
+        return min(200, m)
+    if warn and value > m:
+        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
+                      "going to be clipped", stacklevel=4)
+    return int(np.clip(value, 1, m))
+
+
+def run(trainer: Trainer, X: Any, Y: Any, epochs: int, *, batch: int | None, shuffle: bool,
+        rng: Any, sample_weight: Any = None, validation: Any = None,
+        metrics: dict[str, Any] | None = None) -> None:
+    """Run ``trainer`` on (X, Y): the one place an estimator starts the engine.
+
+    Parameters
+    ----------
+    trainer : Trainer
+        Built from a plan (or continued by ``partial_fit``).
+    X : ndarray or SciPy sparse matrix of shape (n_x, m), or RowSource
+        The examples as columns, on the trainer's device.
+    Y : ndarray of shape (n_y, m)
+    epochs : int
+    batch : int or None
+        Examples per update (:func:`batch_size`); ``m`` or None: full batch.
+    shuffle : bool
+    rng : numpy.random.RandomState or Generator
+        The estimator's generator: the mini-batches' order.
+    sample_weight : ndarray of shape (m,), optional
+    validation : (X_val, Y_val), optional
+    metrics : dict of str to callable, optional
+    """
+    if placement.is_sparse(X):
+        trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
+    trainer.fit(X, Y, epochs, batch_size=batch, shuffle=shuffle, rng=rng,
+                sample_weight=sample_weight, validation_data=validation, metrics=metrics)
 
 
 def make_callbacks(estimator: Any, max_iter: int, partial: bool = False) -> list[Callback]:
@@ -101,7 +183,7 @@ def make_callbacks(estimator: Any, max_iter: int, partial: bool = False) -> list
 def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng: Any,
                 learning_rate: float, epochs: int, early_stopping: bool, xp: Any, *,
                 tol: float | None = None, n_iter_no_change: float = 10,
-                patience: float = 10, partial: bool = False) -> Network:
+                patience: float = 10, partial: bool = False) -> TrainingPlan:
     """A trainer for a fresh fit (or a warm start from the fitted weights).
 
     Parameters
@@ -164,11 +246,12 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         # after the initial weights, so turning dropout on does not change them.
         draw = rng.integers if isinstance(rng, np.random.Generator) else rng.randint
         dropout_rng = np.random.default_rng(int(draw(0, 2**31 - 1)))
-    optimizer = make_optimizer(estimator.solver, learning_rate, estimator.clip_norm, name)
+    optimizer = make_optimizer(estimator.solver, learning_rate, name=name,
+                               clip_norm=estimator.clip_norm)
     # With sample weights the L2 term is divided by their sum, not by the
     # number of rows: weights then mean repetitions (scikit-learn's rule).
-    net = TrainedNetwork(weights, acts, loss, alpha=estimator.alpha, dropout=estimator.dropout,
-                         dropout_rng=dropout_rng, l2_per_weight=True)
+    net = Network(weights, acts, loss, alpha=estimator.alpha, dropout=estimator.dropout,
+                  dropout_rng=dropout_rng, l2_per_weight=True)
     del weights
     trainer = Trainer(net, optimizer=optimizer, callbacks=callbacks)
-    return Network(trainer, callbacks, dims, activations, stopping)
+    return TrainingPlan(trainer, callbacks, dims, activations, stopping)
