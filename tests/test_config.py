@@ -13,7 +13,7 @@ from deepstep import DNNClassifier, MLPClassifier, config_context, get_config, s
 from deepstep.estimators import prediction
 from deepstep.estimators.mlp import _network
 
-DEFAULTS = {"predict_block_bytes": 8 * 2**20, "predict_max_rows": 8192}
+DEFAULTS = {"predict_block_bytes": 8 * 2**20, "predict_max_rows": 8192, "device": "cpu"}
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +33,8 @@ def test_context_sets_and_restores_even_on_error():
     with config_context(predict_max_rows=10):
         assert get_config() == {**DEFAULTS, "predict_max_rows": 10}
         with config_context(predict_block_bytes=1000):
-            assert get_config() == {"predict_block_bytes": 1000, "predict_max_rows": 10}
+            assert get_config() == {**DEFAULTS, "predict_block_bytes": 1000,
+                                    "predict_max_rows": 10}
         assert get_config()["predict_block_bytes"] == DEFAULTS["predict_block_bytes"]
     assert get_config() == DEFAULTS
     with pytest.raises(KeyError), config_context(predict_max_rows=5):
@@ -44,7 +45,7 @@ def test_context_sets_and_restores_even_on_error():
 def test_set_config_changes_only_what_it_is_given():
     set_config(predict_max_rows=100)
     set_config(predict_block_bytes=4096)
-    assert get_config() == {"predict_block_bytes": 4096, "predict_max_rows": 100}
+    assert get_config() == {**DEFAULTS, "predict_block_bytes": 4096, "predict_max_rows": 100}
 
 
 @pytest.mark.parametrize("key", ["predict_block_bytes", "predict_max_rows"])
@@ -184,3 +185,14 @@ def test_predict_raw_keeps_the_weights_dtype(dtype):
 def test_config_is_exported():
     assert {"config_context", "get_config", "set_config"} <= set(deepstep.__all__)
     assert deepstep.config_context is config_context
+
+
+def test_device_is_checked_and_scoped():
+    with config_context(device="gpu"):
+        assert get_config()["device"] == "gpu"
+    assert get_config()["device"] == "cpu"
+    with pytest.raises(ValueError, match="device must be 'cpu' or 'gpu', got 'tpu'"):
+        set_config(device="tpu")
+    with pytest.raises(TypeError, match="device must be 'cpu' or 'gpu', got int 1"):
+        set_config(device=1)
+    assert get_config() == DEFAULTS

@@ -136,3 +136,49 @@ def test_a_model_trained_on_the_gpu_loads_and_predicts_on_a_cpu(gpu, tmp_path, m
     assert loaded.device == "cpu"
     np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-10, atol=1e-15)
     np.testing.assert_array_equal(loaded.predict(X), labels)
+
+
+# -- the MLP classes: scikit-learn's constructors, so the device is a setting ---------
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_an_mlp_trained_on_the_gpu_equals_the_cpu(gpu, monkeypatch, solver, early_stopping):
+    import deepstep
+    from deepstep import MLPClassifier
+    from deepstep.estimators import plan
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((120, 6))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+    kw = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=4, random_state=0,
+              early_stopping=early_stopping, tol=0.0)
+    seen = []
+    real_run = plan.run
+
+    def spy(trainer, X, *args, **kwargs):
+        seen.append((backend.is_foreign(X), backend.is_foreign(trainer.net.weights[0][0])))
+        return real_run(trainer, X, *args, **kwargs)
+
+    monkeypatch.setattr(plan, "run", spy)
+    with pytest.warns(Warning):  # max_iter runs out: scikit-learn's ConvergenceWarning
+        cpu = MLPClassifier(**kw).fit(X, y)
+        with deepstep.config_context(device="gpu"):
+            on = MLPClassifier(**kw).fit(X, y)
+            proba_on = on.predict_proba(X)
+    assert seen == [(False, False), (True, True)]  # the second fit ran on the device
+    assert all(isinstance(c, np.ndarray) for c in [*on.coefs_, *on.intercepts_])
+    for a, b in zip(on.coefs_, cpu.coefs_, strict=True):
+        assert rel(a, b) < 1e-10
+    np.testing.assert_allclose(on.loss_curve_, cpu.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(proba_on, cpu.predict_proba(X), rtol=1e-10, atol=1e-12)
+
+
+def test_lbfgs_refuses_the_gpu_naming_what_works(gpu):
+    import deepstep
+    from deepstep import MLPRegressor
+
+    X = np.random.default_rng(0).standard_normal((30, 3))
+    with deepstep.config_context(device="gpu"), \
+            pytest.raises(ValueError, match=r"MLPRegressor.fit: solver='lbfgs'.*'adam' or 'sgd'"):
+        MLPRegressor(solver="lbfgs").fit(X, X[:, 0])

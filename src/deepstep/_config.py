@@ -2,9 +2,10 @@
 
 The settings that are not a model's hyperparameters, in the manner of
 scikit-learn's ``sklearn.config_context``: how a fitted model's prediction
-splits its input into blocks of rows. Code reads them when it runs (a
-``predict`` reads them at its call), so a ``with config_context(...)`` block
-changes what every call inside it does, and nothing after it.
+splits its input into blocks of rows, and where the MLP classes run. Code
+reads them when it runs (a ``predict`` reads them at its call), so a
+``with config_context(...)`` block changes what every call inside it does,
+and nothing after it.
 
 The settings are per thread, as scikit-learn's are: each thread starts with
 the defaults, and :func:`set_config` or :func:`config_context` in one thread
@@ -19,6 +20,11 @@ predict_block_bytes : int, default=8 MiB (8388608)
     densified rows are held to it too). Smaller: less memory, more blocks.
 predict_max_rows : int, default=8192
     The most rows in one block of prediction, whatever the budget allows.
+device : {"cpu", "gpu"}, default="cpu"
+    Where ``MLPClassifier`` and ``MLPRegressor`` train and predict (NumPy,
+    or CuPy on a CUDA GPU). Their constructors are scikit-learn's argument
+    for argument, so the device is a setting, as scikit-learn's own array
+    API dispatch is; ``DNNClassifier``/``DNNRegressor`` take ``device=``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ __all__ = ["config_context", "get_config", "set_config"]
 _DEFAULTS: dict[str, Any] = {
     "predict_block_bytes": 8 * 2**20,
     "predict_max_rows": 8192,
+    "device": "cpu",
 }
 _LOCAL = threading.local()
 
@@ -57,13 +64,23 @@ def _positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def _device(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"deepstep config: {name} must be 'cpu' or 'gpu', got "
+                        f"{type(value).__name__} {value!r}")
+    if value not in ("cpu", "gpu"):
+        raise ValueError(f"deepstep config: {name} must be 'cpu' or 'gpu', got {value!r}")
+    return value
+
+
 def get_config() -> dict[str, Any]:
     """The current thread's settings.
 
     Returns
     -------
     dict
-        A copy: ``{"predict_block_bytes": int, "predict_max_rows": int}``;
+        A copy: ``{"predict_block_bytes": int, "predict_max_rows": int,
+        "device": str}``;
         changing it changes nothing (use :func:`set_config`).
 
     See Also
@@ -75,7 +92,7 @@ def get_config() -> dict[str, Any]:
 
 
 def set_config(*, predict_block_bytes: int | None = None,
-               predict_max_rows: int | None = None) -> None:
+               predict_max_rows: int | None = None, device: str | None = None) -> None:
     """Change settings for the current thread; a setting left at None keeps its value.
 
     Parameters
@@ -85,14 +102,19 @@ def set_config(*, predict_block_bytes: int | None = None,
         prediction (default 8 MiB).
     predict_max_rows : int, optional
         Most rows in one block of prediction (default 8192).
+    device : {"cpu", "gpu"}, optional
+        Where the MLP classes train and predict (default "cpu"): their
+        constructors are scikit-learn's, argument for argument, so the device
+        comes from here, as scikit-learn's array API dispatch does; the DNN
+        classes take their own ``device=`` parameter.
 
     Raises
     ------
     TypeError
-        For a setting that is not an int (an unknown setting's name is a
+        For a setting of the wrong type (an unknown setting's name is a
         TypeError too, from the call itself).
     ValueError
-        For a setting below 1.
+        For a size below 1, or a device other than "cpu" or "gpu".
 
     See Also
     --------
@@ -101,12 +123,15 @@ def set_config(*, predict_block_bytes: int | None = None,
     """
     new = {"predict_block_bytes": predict_block_bytes, "predict_max_rows": predict_max_rows}
     checked = {k: _positive_int(k, v) for k, v in new.items() if v is not None}
+    if device is not None:
+        checked["device"] = _device("device", device)
     _settings().update(checked)  # all checked first: a bad value changes nothing
 
 
 @contextmanager
 def config_context(*, predict_block_bytes: int | None = None,
-                   predict_max_rows: int | None = None) -> Iterator[None]:
+                   predict_max_rows: int | None = None,
+                   device: str | None = None) -> Iterator[None]:
     """Settings in force for the body of a ``with`` block, restored after it.
 
     Parameters
@@ -116,6 +141,11 @@ def config_context(*, predict_block_bytes: int | None = None,
         prediction (default 8 MiB).
     predict_max_rows : int, optional
         Most rows in one block of prediction (default 8192).
+    device : {"cpu", "gpu"}, optional
+        Where the MLP classes train and predict (default "cpu"): their
+        constructors are scikit-learn's, argument for argument, so the device
+        comes from here, as scikit-learn's array API dispatch does; the DNN
+        classes take their own ``device=`` parameter.
 
     Yields
     ------
@@ -136,7 +166,8 @@ def config_context(*, predict_block_bytes: int | None = None,
     8192
     """
     before = get_config()
-    set_config(predict_block_bytes=predict_block_bytes, predict_max_rows=predict_max_rows)
+    set_config(predict_block_bytes=predict_block_bytes, predict_max_rows=predict_max_rows,
+               device=device)
     try:
         yield
     finally:

@@ -20,12 +20,15 @@ from sklearn.utils import check_random_state
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+from ... import _config
+from ..._backend import is_numpy
 from ...initializers import glorot_uniform_layers
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
+from .. import placement
 from ..placement import as_rows
 from ._constraints import CONSTRAINTS
-from ._network import hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
 from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
 
 __all__ = ["BaseMLP"]
@@ -94,24 +97,45 @@ class BaseMLP(BaseEstimator):
         # A sparse X stays sparse (CSR): full batch multiplies the first layer
         # by it sparsely, mini-batches are densified one at a time.
         X = as_rows(X)
-        # scikit-learn divides the L2 term by the sample weights' sum (l2_per_weight).
-        net = Network.from_sklearn(self.coefs_, self.intercepts_,
-                                   hidden_and_output(self.activation, self.out_activation_,
-                                                     self.n_layers_),
-                                   loss_for(self.out_activation_), alpha=float(self.alpha),
-                                   l2_per_weight=True)
+        net, device = self._network()
         Y = y.astype(X.dtype)
         if self.solver in STOCHASTIC:
-            fit_stochastic(self, net, X, Y, sample_weight, incremental)
+            fit_stochastic(self, net, X, Y, sample_weight, incremental, device)
         else:
             result = minimize_lbfgs(net, X.T, Y.T, sample_weight, max_iter=self.max_iter,
                                     max_fun=self.max_fun, tol=self.tol)
             self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
             self.loss_ = float(result.fun)
-            self.coefs_, self.intercepts_ = to_sklearn(net.weights)
+            self.coefs_, self.intercepts_ = fitted_views(net)
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
             raise ValueError(NON_FINITE_MESSAGE)
         return self
+
+    def _network(self) -> tuple[Network, str]:
+        """The network this fit trains, from ``coefs_``, on the ``device`` setting's library.
+
+        Returns
+        -------
+        net : Network
+            The fitted (or initial) weights copied once into one buffer;
+            after the fit ``coefs_`` are views of it (:func:`._network.fitted_views`).
+        device : str
+            ``deepstep._config.get_config()["device"]``: the constructors are
+            scikit-learn's, so the device is a setting (see :mod:`deepstep._config`).
+        """
+        device = _config.get_config()["device"]
+        xp = placement.namespace(device)
+        if self.solver not in STOCHASTIC and not is_numpy(xp):
+            raise ValueError(f"{type(self).__name__}.fit: solver='lbfgs' runs scipy's L-BFGS-B "
+                             f"on the CPU, not on device={device!r}; use solver='adam' or "
+                             "'sgd' there, or config_context(device='cpu')")
+        acts = hidden_and_output(self.activation, self.out_activation_, self.n_layers_)
+        pairs = placement.weights_on(xp, [(c.T, b.reshape(-1, 1)) for c, b in
+                                          zip(self.coefs_, self.intercepts_, strict=True)])
+        # scikit-learn divides the L2 term by the sample weights' sum (l2_per_weight).
+        net = Network(pairs, acts, loss_for(self.out_activation_), alpha=float(self.alpha),
+                      l2_per_weight=True)
+        return net, device
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:
         """The first fit's attributes and weights (scikit-learn's order of random draws)."""
@@ -150,7 +174,7 @@ class BaseMLP(BaseEstimator):
         weights = [(c.T, b.reshape(-1, 1)) for c, b in zip(self.coefs_, self.intercepts_,
                                                             strict=True)]
         acts = hidden_and_output(self.activation, self.out_activation_, self.n_layers_)
-        return predict_raw(X, weights, acts)
+        return predict_raw(X, weights, acts, placement.namespace(_config.get_config()["device"]))
 
     def _predict(self, X: Any, check_input: bool = True) -> Any:
         return self._from_raw(self._forward_pass_fast(X, check_input=check_input))

@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ..._backend import to_numpy
 from ...activations import Activation, get_activation
 from ...losses import LOSSES, Loss
+from ...network import Network
 from .. import placement
 from ..prediction import forward_in_blocks
 
-__all__ = ["ENGINE_ACTIVATION", "engine_weights", "hidden_and_output", "loss_for",
+__all__ = ["ENGINE_ACTIVATION", "engine_weights", "fitted_views", "hidden_and_output", "loss_for",
            "predict_raw", "to_sklearn"]
 
 Array = NDArray[np.floating]
@@ -95,7 +97,26 @@ def to_sklearn(weights: list[list[Array]]) -> tuple[list[Array], list[Array]]:
             [b.ravel().copy() for _, b in weights])
 
 
-def predict_raw(X: Any, weights: list[Any], acts: list[Activation]) -> Array:
+def fitted_views(net: Network) -> tuple[list[Array], list[Array]]:
+    """``coefs_`` and ``intercepts_`` of a trained network, in scikit-learn's orientation.
+
+    On NumPy these are views of the network's one parameter buffer (``W.T``
+    and ``b`` flattened), not copies; from a device they are host copies.
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    coefs : list of ndarray of shape (n_in, n_out)
+    intercepts : list of ndarray of shape (n_out,)
+    """
+    return ([to_numpy(W).T for W, _ in net.weights],
+            [to_numpy(b).reshape(-1) for _, b in net.weights])
+
+
+def predict_raw(X: Any, weights: list[Any], acts: list[Activation], xp: Any = np) -> Array:
     """The output layer's activations for the rows of X, in blocks of rows.
 
     The estimators' one blocked prediction,
@@ -109,14 +130,19 @@ def predict_raw(X: Any, weights: list[Any], acts: list[Activation]) -> Array:
     weights : list of (W, b)
         Engine orientation (``coefs_[i].T`` views are fine).
     acts : list of Activation
+    xp : module, default=numpy
+        The array library prediction runs in (the ``device`` setting's); the
+        weights are moved there if they are not, each block in and its output out.
 
     Returns
     -------
     ndarray of shape (n_samples, n_outputs)
-        In the weights' dtype.
+        In the weights' dtype, on the host.
     """
+    dtype = to_numpy(weights[-1][1][0:1, 0:1]).dtype
+    weights = placement.weights_on(xp, [(W, b) for W, b in weights])
     layer_sizes = [X.shape[1], *(W.shape[0] for W, _ in weights)]
     # A CSC input is made CSR once: blocks of rows are then slices.
     X = placement.as_rows(X)
     with np.errstate(over="ignore", invalid="ignore"):
-        return forward_in_blocks(X, weights, acts, np, layer_sizes, dtype=weights[-1][0].dtype)
+        return forward_in_blocks(X, weights, acts, xp, layer_sizes, dtype=dtype)

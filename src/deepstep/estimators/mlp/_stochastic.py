@@ -19,14 +19,15 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
+from ..._backend import copy
 from ...network import Network
 from ...optimizers import Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
-from .. import plan
+from .. import placement, plan
 from ..training_data import held_out
 from ._callbacks import EpochRecord, ValidationScore
-from ._network import predict_raw, to_sklearn
+from ._network import fitted_views, predict_raw
 
 __all__ = ["NON_FINITE_MESSAGE", "fit_stochastic", "make_optimizer"]
 
@@ -89,7 +90,7 @@ def _plateau(est: Any, optimizer: Optimizer) -> Any:
 
 
 def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
-                   incremental: bool) -> None:
+                   incremental: bool, device: str = "cpu") -> None:
     """Train ``net`` (in place) as scikit-learn's stochastic solvers do; set ``est``'s attributes.
 
     Parameters
@@ -104,6 +105,8 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     sample_weight : ndarray of shape (n_samples,) or None
     incremental : bool
         ``partial_fit``: one epoch, the optimizer kept from the last call.
+    device : str, default="cpu"
+        Where ``net`` lives: the data are copied there once, after the split.
     """
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = make_optimizer(est)
@@ -115,13 +118,14 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     n_samples = X.shape[0]
     batch = plan.batch_size(est.batch_size, n_samples, warn=True)
     callbacks: list[Callback] = [EpochRecord(est, n_samples)]
+    xp = placement.namespace(device)
     if early:
         acts = net.activations
         callbacks.append(ValidationScore(
-            lambda weights: est._score_raw(predict_raw(X_val, weights, acts), Y_val, sw_val),
+            lambda weights: est._score_raw(predict_raw(X_val, weights, acts, xp), Y_val, sw_val),
             est.validation_scores_, verbose=bool(est.verbose)))
         if est._best_weights is None:  # before any epoch: the initial weights are the best
-            est._best_weights = {f"{p}{l}": a.copy() for l, pair in enumerate(net.weights, 1)
+            est._best_weights = {f"{p}{l}": copy(a) for l, pair in enumerate(net.weights, 1)
                                  for p, a in zip("Wb", pair, strict=True)}
     stopping = NoImprovementStopping(
         "val_score" if early else "loss", est.tol, est.n_iter_no_change,
@@ -141,13 +145,15 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     est.n_iter_ = 0
     epochs = 1 if incremental else est.max_iter
     try:
-        plan.run(trainer, X.T, Y.T, epochs, batch=batch, shuffle=bool(est.shuffle),
+        X, Y, sample_weight, _ = placement.to_device(xp, X.T, Y.T, sample_weight, None,
+                                                     type(est).__name__, device)
+        plan.run(trainer, X, Y, epochs, batch=batch, shuffle=bool(est.shuffle),
                  rng=est._random_state, sample_weight=sample_weight)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
     except FloatingPointError as error:
         raise ValueError(NON_FINITE_MESSAGE) from error
-    est.coefs_, est.intercepts_ = to_sklearn(net.weights)
+    est.coefs_, est.intercepts_ = fitted_views(net)
     est._no_improvement_count = stopping.wait
     if early:
         est.best_validation_score_ = stopping.best
