@@ -386,11 +386,11 @@ def _load_model(path: str) -> Any:
 
 
 def _load_classifier(path: str) -> Any:
-    from .estimators.persistence import MLPFileMixin
+    from .estimators.persistence import MLPFile
 
     model = _load_model(path)
     if getattr(model, "classes_", None) is None:
-        a, family = (("an", "an MLPClassifier") if isinstance(model, MLPFileMixin)
+        a, family = (("an", "an MLPClassifier") if isinstance(model, MLPFile)
                      else ("a", "a DNNClassifier"))
         raise CLIError(f"model {path} is {a} {type(model).__name__}; expected a classifier "
                        f"({family})")

@@ -23,7 +23,6 @@ well as ``MLPClassifier()`` on scikit-learn's bundled data sets (README,
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -38,7 +37,7 @@ from . import fitting, placement, prediction, training_data
 from ._params import validate_params
 from .course import COURSE_SETTINGS
 from .fitted import FittedNetwork
-from .persistence import save_model
+from .persistence import ModelFile
 
 __all__ = ["_BaseDNN"]
 
@@ -61,7 +60,7 @@ def _without_floating_point_warnings(method: F) -> F:
     return quiet  # type: ignore[return-value]
 
 
-class _BaseDNN(FittedNetwork, BaseEstimator):
+class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
     """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
 
     The output layer and the loss follow from ``y`` (see ``loss_function_``): two
@@ -339,22 +338,6 @@ class _BaseDNN(FittedNetwork, BaseEstimator):
     def _output(self, X: ArrayLike) -> Array:
         """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
         return prediction.network_output(self, X)
-
-    # ------------------------------------------------------------ files
-
-    def save(self, path: str | os.PathLike[str], *, input_shape: Sequence[int] | None = None,
-             class_names: Sequence[str] | None = None) -> None:
-        """Save the fitted model to ``path``, atomically (see :func:`.persistence.save_model`).
-
-        Parameters
-        ----------
-        path : str or path-like
-            Checked first: an OSError names it when its folder is missing.
-        input_shape, class_names : sequence, optional
-            One example's shape (``data.train_x.shape[1:]``) and one name per
-            ``classes_`` (``data.classes``): ``metadata_`` for ``deepstep predict``.
-        """
-        save_model(self, path, input_shape=input_shape, class_names=class_names)
 
 
 def _fit_out_of_core(model: _BaseDNN, X: Any, y: Any, sample_weight: Any, validation_data: Any,

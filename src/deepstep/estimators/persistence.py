@@ -13,7 +13,7 @@ anything else.
 
 Two families share the format. A DNNClassifier's or DNNRegressor's file
 holds its ``parameters_`` as they are. An MLPClassifier's or MLPRegressor's
-(:class:`MLPFileMixin`) holds the same arrays in the same orientation, the
+(:class:`MLPFile`) holds the same arrays in the same orientation, the
 engine's: ``W{l}`` = ``coefs_[l - 1].T`` of shape (n_l, n_{l-1}) and ``b{l}``
 = ``intercepts_[l - 1]`` as a column (n_l, 1), so that :mod:`deepstep.io`
 checks every array against the config's ``layer_sizes`` whichever family
@@ -43,7 +43,7 @@ from ..losses import LOSSES
 #: deepstep's output activation -> scikit-learn's name (``out_activation_``).
 OUT_ACTIVATIONS = {"sigmoid": "logistic", "softmax": "softmax", "identity": "identity"}
 
-__all__ = ["MLPFileMixin", "check_class_names", "check_input_shape", "load", "loadable",
+__all__ = ["MLPFile", "ModelFile", "check_class_names", "check_input_shape", "load", "loadable",
            "model_config", "model_dtype", "save_model"]
 
 T = TypeVar("T", bound=type)
@@ -61,11 +61,12 @@ def loadable(cls: T) -> T:
 # ------------------------------------------------------------------ save
 
 
-class MLPFileMixin:
-    """``save`` for MLPClassifier and MLPRegressor: their model files, as the DNN's.
+class ModelFile:
+    """``save``, the same for every estimator: a model file :func:`load` rebuilds.
 
-    :func:`load` rebuilds a class with this mixin from the scikit-learn
-    state the file holds (:func:`_mlp_config`, :func:`_rebuild_mlp`).
+    A DNN class's file holds its ``parameters_`` and configuration; an MLP
+    class's the scikit-learn state as well (:func:`_mlp_config`,
+    :func:`_rebuild_mlp`).
     """
 
     def save(self, path: str | os.PathLike[str], *,
@@ -84,6 +85,10 @@ class MLPFileMixin:
         save_model(self, path, input_shape=input_shape, class_names=class_names)
 
 
+class MLPFile(ModelFile):
+    """:class:`ModelFile` of the MLP classes: their files hold scikit-learn's state too."""
+
+
 def model_dtype(model: Any) -> np.dtype:
     """The float type of a fitted estimator's weights, whichever family it is.
 
@@ -97,7 +102,7 @@ def model_dtype(model: Any) -> np.dtype:
     numpy dtype
         float32 or float64: the dtype of the rows ``predict`` computes in.
     """
-    if isinstance(model, MLPFileMixin):
+    if isinstance(model, MLPFile):
         return np.dtype(model.coefs_[0].dtype)
     return np.dtype(model.parameters_["W1"].dtype)
 
@@ -120,7 +125,7 @@ def model_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.float
     arrays : dict of str to ndarray
         ``W1`` of shape (n_1, n_x), ``b1`` of shape (n_1, 1), ..., ``bL``.
     """
-    if isinstance(model, MLPFileMixin):
+    if isinstance(model, MLPFile):
         return _mlp_config(model)
     check_is_fitted(model, "parameters_")
     dtype = model.parameters_["W1"].dtype
@@ -290,7 +295,7 @@ def load(path: str | os.PathLike[str]) -> Any:
     if unknown:
         raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
     try:
-        if issubclass(cls, MLPFileMixin):
+        if issubclass(cls, MLPFile):
             return _rebuild_mlp(cls, config, arrays, name)
         return _rebuild(cls, config, arrays, name)
     except ModelFileError:

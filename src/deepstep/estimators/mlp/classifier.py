@@ -13,7 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..persistence import MLPFileMixin, loadable
+from ..persistence import MLPFile, loadable
 from ._base import BaseMLP
 from ._signature import store
 
@@ -21,7 +21,7 @@ __all__ = ["MLPClassifier"]
 
 
 @loadable
-class MLPClassifier(ClassifierMixin, MLPFileMixin, BaseMLP):
+class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     """Multi-layer perceptron classifier: the log-loss by L-BFGS, SGD or Adam.
 
     A drop-in for :class:`sklearn.neural_network.MLPClassifier` (same

@@ -11,7 +11,7 @@ from sklearn.utils import column_or_1d
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..persistence import MLPFileMixin, loadable
+from ..persistence import MLPFile, loadable
 from ._base import BaseMLP
 from ._constraints import REGRESSOR_CONSTRAINTS
 from ._signature import store
@@ -20,7 +20,7 @@ __all__ = ["MLPRegressor"]
 
 
 @loadable
-class MLPRegressor(RegressorMixin, MLPFileMixin, BaseMLP):
+class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
     """Multi-layer perceptron regressor: half squared error or half Poisson deviance.
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor` whose
