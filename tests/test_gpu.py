@@ -182,3 +182,17 @@ def test_lbfgs_refuses_the_gpu_naming_what_works(gpu):
     with deepstep.config_context(device="gpu"), \
             pytest.raises(ValueError, match=r"MLPRegressor.fit: solver='lbfgs'.*'adam' or 'sgd'"):
         MLPRegressor(solver="lbfgs").fit(X, X[:, 0])
+
+
+def test_out_of_core_mlp_data_trains_on_the_cpu_only(gpu, tmp_path):
+    import h5py
+
+    import deepstep
+    from deepstep import MLPClassifier
+
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    with h5py.File(tmp_path / "x.h5", "w") as f:
+        f["X"] = X
+    with h5py.File(tmp_path / "x.h5", "r") as f, deepstep.config_context(device="gpu"), \
+            pytest.raises(ValueError, match=r"MLPClassifier\.fit: device='gpu' needs X in memory"):
+        MLPClassifier(max_iter=2).fit(f["X"], (X[:, 0] > 0).astype(int))

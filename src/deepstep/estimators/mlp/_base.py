@@ -26,9 +26,10 @@ from ...initializers import glorot_uniform_layers
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
 from .. import placement
-from ..placement import as_rows
+from ..placement import as_rows, is_out_of_core
 from ._constraints import CONSTRAINTS
 from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._outofcore import fit_out_of_core, forward_out_of_core
 from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
 
 __all__ = ["BaseMLP"]
@@ -82,6 +83,8 @@ class BaseMLP(BaseEstimator):
 
     def _fit(self, X: Any, y: Any, sample_weight: Any = None,
              incremental: bool = False) -> BaseMLP:
+        if is_out_of_core(X):  # h5py or Dask: read in blocks (mlp/_outofcore.py)
+            return fit_out_of_core(self, X, y, sample_weight, incremental)
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -169,6 +172,8 @@ class BaseMLP(BaseEstimator):
     # -- prediction -----------------------------------------------------------
     def _forward_pass_fast(self, X: Any, check_input: bool = True) -> Any:
         """The output layer's activations, shape (n_samples, n_outputs)."""
+        if is_out_of_core(X):
+            return forward_out_of_core(self, X, self._forward_pass_fast)
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
         weights = [(c.T, b.reshape(-1, 1)) for c, b in zip(self.coefs_, self.intercepts_,

@@ -1,0 +1,198 @@
+"""MLPClassifier and MLPRegressor on out-of-core X: an h5py dataset or a Dask array.
+
+The DNN classes' out-of-core path (:func:`deepstep.estimators.base._fit_out_of_core`)
+for the scikit-learn drop-ins, built from the same pieces: the options that
+need the data in memory are refused up front
+(:func:`~deepstep.estimators.placement.check_out_of_core_fit`), the rows are
+read block by block through a :class:`~deepstep.outofcore.RowSource`
+(:func:`~deepstep.estimators.placement.training_source`), and
+
+* ``solver="sgd"`` / ``"adam"`` run :func:`._stochastic.fit_stochastic`
+  unchanged: its Trainer cuts each block into mini-batches (with
+  ``shuffle=True`` the blocks' order is drawn, then the rows' order inside
+  each block, so the draws differ from an in-memory fit's; unshuffled, the
+  batches are the in-memory ones whenever a block holds whole batches);
+* ``solver="lbfgs"`` runs :func:`deepstep.training.lbfgs.minimize_lbfgs` on a
+  cost whose gradient is summed over the blocks (on the workers of a running
+  ``dask.distributed`` cluster for a Dask array), L2 added once to the sum.
+
+What does not depend on where X lives is scikit-learn's, as in memory:
+``y`` is validated (and the classifier's label binarizer fitted) by the
+estimator's own ``_validate_input``, ``n_features_in_`` is set there, the
+initial weights are drawn first from the same random state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn import config_context
+from sklearn.base import is_regressor
+from sklearn.utils import assert_all_finite, check_random_state
+from sklearn.utils.optimize import _check_optimize_result
+
+from ...network import Gradient, Network
+from ...outofcore import RowSource
+from ...training.lbfgs import minimize_lbfgs
+from .. import placement
+from ._network import fitted_views
+from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
+
+__all__ = ["fit_out_of_core", "forward_out_of_core"]
+
+STOCHASTIC = ("sgd", "adam")
+
+
+class _Rows:
+    """A RowSource seen as the (n_samples, n_features) rows ``fit_stochastic`` takes.
+
+    ``fit_stochastic`` reads ``X.shape[0]`` (the examples) and hands ``X.T``
+    (examples as columns) to the Trainer, which takes a RowSource there.
+    """
+
+    def __init__(self, source: RowSource) -> None:
+        self.T = source
+        self.shape = source.shape[::-1]
+
+
+class _BlockSummedNetwork:
+    """The cost and gradient ``minimize_lbfgs`` asks a network for, summed over blocks.
+
+    ``loss_and_gradient(source, Y)`` is :class:`deepstep.network.Network`'s
+    with X a RowSource: every block's share without L2 (with the whole data
+    set's 1/m), added up in block order, then L2 once on the sum (as the
+    DNN's full-batch :class:`~deepstep.training.strategies.source.SourceStep`
+    does). The in-memory gradient, summed in another order.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.weights = net.weights
+
+    def loss_and_gradient(self, X: RowSource, Y: Any, sample_weight: None = None,
+                          **_: Any) -> tuple[float, Gradient]:
+        """Full-batch cost (with L2) and gradient of the network on the source's rows.
+
+        Parameters
+        ----------
+        X : RowSource of shape (n_features, n_samples)
+        Y : ndarray of shape (n_outputs, n_samples)
+        sample_weight : None
+            Refused out of core before training starts.
+
+        Returns
+        -------
+        cost : float
+        grad : Gradient
+        """
+        net = self.net
+        grad = net.new_gradient()
+        m = X.shape[1]
+        cost, _ = X.gradient(Y, [(W, b) for W, b in net.weights],
+                             [a.name for a in net.activations], net.loss.name, 1.0,
+                             out=grad.views)
+        net.add_l2_gradient(grad, m)
+        return cost + net.penalty(m), grad
+
+
+def _targets(est: Any, X: Any, y: Any, dtype: Any, reset: bool) -> Any:
+    """``y`` validated by the estimator's own ``_validate_input``, without reading X.
+
+    X is stood in for by a read-only broadcast of one zero to X's shape (no
+    memory, no reading): scikit-learn checks y against its length, sets
+    ``n_features_in_`` from its width and fits the classifier's labels
+    exactly as it does in memory. X's values are checked block by block
+    later; ``assume_finite`` only spares the stand-in that pass, so y is
+    checked for NaN here.
+    """
+    y = placement.out_of_core_targets(type(est).__name__, X, y, real=is_regressor(est))
+    stand_in = np.broadcast_to(np.zeros((1, 1), dtype=dtype), tuple(X.shape))
+    with config_context(assume_finite=True):
+        _, y = est._validate_input(stand_in, y, False, reset=reset)
+    if y.dtype.kind in "fc":
+        assert_all_finite(y, input_name="y")
+    return y
+
+
+def fit_out_of_core(est: Any, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
+    """``BaseMLP._fit`` on an h5py dataset or a Dask array: read in blocks, never whole.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+    X : h5py.Dataset or dask.array.Array of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        In memory (one value per row).
+    sample_weight : None
+        Anything else is refused (per-example weights need the data in memory).
+    incremental : bool
+        ``partial_fit``: refused.
+
+    Returns
+    -------
+    est
+
+    Raises
+    ------
+    ValueError
+        Naming the option, for ``partial_fit``, ``sample_weight`` and
+        ``early_stopping`` (a held-out split of the rows).
+    """
+    dtype = placement.check_out_of_core_fit(type(est).__name__, X, {
+        "partial_fit": incremental, "sample_weight": sample_weight is not None,
+        "early_stopping": bool(est.early_stopping)})
+    hidden = est._hidden_sizes()
+    first_pass = not hasattr(est, "coefs_") or not est.warm_start
+    y = _targets(est, X, y, dtype, reset=first_pass)
+    if y.ndim == 1:
+        y = y.reshape((-1, 1))
+    est.n_outputs_ = y.shape[1]
+    est._random_state = check_random_state(est.random_state)
+    if first_pass:  # the initial weights: the first draws, as in memory
+        est._initialize([X.shape[1], *hidden, est.n_outputs_], dtype)
+    net, device = est._network()
+    if device != "cpu":
+        raise ValueError(f"{type(est).__name__}.fit: device={device!r} needs X in memory; "
+                         "out-of-core data trains on the CPU")
+    Y = y.astype(dtype)
+    stochastic = est.solver in STOCHASTIC
+    # Full batch (lbfgs) on a Dask array with a running cluster sums on the workers.
+    source = placement.training_source(X, np.ascontiguousarray(Y.T), dtype,
+                                       est.batch_size if stochastic else None)
+    if stochastic:
+        fit_stochastic(est, net, _Rows(source), Y, None, incremental)
+    else:
+        result = minimize_lbfgs(_BlockSummedNetwork(net), source, np.ascontiguousarray(Y.T),
+                                max_iter=est.max_iter, max_fun=est.max_fun, tol=est.tol)
+        est.n_iter_ = _check_optimize_result("lbfgs", result, est.max_iter)
+        est.loss_ = float(result.fun)
+        est.coefs_, est.intercepts_ = fitted_views(net)
+    if not all(np.isfinite(w).all() for w in [*est.coefs_, *est.intercepts_]):
+        raise ValueError(NON_FINITE_MESSAGE)
+    return est
+
+
+def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:
+    """The output layer's activations for out-of-core X, one block of rows at a time.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+        Fitted.
+    X : h5py.Dataset or dask.array.Array of shape (n_samples, n_features)
+        Checked for its width and, block by block, for finite values.
+    forward : callable (rows, check_input=False) -> ndarray
+        The estimator's in-memory forward pass (``_forward_pass_fast``),
+        run on each block in the model's dtype.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_outputs)
+    """
+    dtype = est.coefs_[0].dtype
+    source = placement.out_of_core_rows(type(est).__name__, X, est.n_features_in_, dtype)
+    out = np.empty((X.shape[0], est.n_outputs_), dtype=dtype)
+    for start, rows in source.blocks():
+        out[start:start + len(rows)] = forward(rows, check_input=False)
+    return out
