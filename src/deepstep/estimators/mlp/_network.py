@@ -21,7 +21,7 @@ from ...network import Network
 from .. import placement
 from ..prediction import forward_in_blocks
 
-__all__ = ["ENGINE_ACTIVATION", "engine_weights", "fitted_views", "hidden_and_output", "loss_for",
+__all__ = ["ENGINE_ACTIVATION", "fitted_views", "hidden_and_output", "loss_for",
            "predict_raw", "to_sklearn"]
 
 Array = NDArray[np.floating]
@@ -63,22 +63,6 @@ def hidden_and_output(activation: str, out_activation: str, n_layers: int) -> li
     """
     hidden = get_activation(ENGINE_ACTIVATION[activation])
     return [hidden] * (n_layers - 2) + [get_activation(ENGINE_ACTIVATION[out_activation])]
-
-
-def engine_weights(coefs: list[Array], intercepts: list[Array]) -> list[list[Array]]:
-    """Fresh engine ``[W, b]`` pairs from scikit-learn's ``coefs_`` and ``intercepts_``.
-
-    Parameters
-    ----------
-    coefs : list of ndarray of shape (n_in, n_out)
-    intercepts : list of ndarray of shape (n_out,)
-
-    Returns
-    -------
-    list of [W (n_out, n_in), b (n_out, 1)]
-    """
-    return [[np.ascontiguousarray(c.T), np.array(b).reshape(-1, 1)]
-            for c, b in zip(coefs, intercepts, strict=True)]
 
 
 def to_sklearn(weights: list[list[Array]]) -> tuple[list[Array], list[Array]]:
