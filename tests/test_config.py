@@ -13,7 +13,7 @@ from deepstep import DNNClassifier, MLPClassifier, config_context, get_config, s
 from deepstep.estimators import prediction
 from deepstep.estimators.mlp import _network
 
-DEFAULTS = {"predict_block_bytes": 8 * 2**20, "predict_max_rows": 8192, "device": "cpu"}
+DEFAULTS = {"predict_block_bytes": 16 * 2**20, "predict_max_rows": 16384, "device": "cpu"}
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +98,7 @@ def test_settings_are_per_thread():
 def test_block_rows_follows_the_settings():
     sizes, f64 = [64, 100, 10], np.float64
     per_row = 2 * (100 + 10) * 8
-    assert prediction.block_rows(sizes, f64) == min(8192, 8 * 2**20 // per_row)
+    assert prediction.block_rows(sizes, f64) == min(16384, 16 * 2**20 // per_row)
     with config_context(predict_max_rows=500):
         assert prediction.block_rows(sizes, f64) == 500
     with config_context(predict_block_bytes=per_row * 300):

@@ -14,11 +14,11 @@ threads, a ``ThreadPoolExecutor``) can each use their own.
 
 Settings
 --------
-predict_block_bytes : int, default=8 MiB (8388608)
+predict_block_bytes : int, default=16 MiB (16777216)
     The memory budget, in bytes, of one block's intermediate activations
     during prediction (each layer's ``Z`` and ``A``; a sparse input's
     densified rows are held to it too). Smaller: less memory, more blocks.
-predict_max_rows : int, default=8192
+predict_max_rows : int, default=16384
     The most rows in one block of prediction, whatever the budget allows.
 device : {"cpu", "gpu"}, default="cpu"
     Where ``MLPClassifier`` and ``MLPRegressor`` train and predict (NumPy,
@@ -39,8 +39,8 @@ __all__ = ["config_context", "get_config", "set_config"]
 
 #: Every setting with its default; a new thread's settings start as a copy.
 _DEFAULTS: dict[str, Any] = {
-    "predict_block_bytes": 8 * 2**20,
-    "predict_max_rows": 8192,
+    "predict_block_bytes": 16 * 2**20,
+    "predict_max_rows": 16384,
     "device": "cpu",
 }
 _LOCAL = threading.local()
@@ -99,9 +99,9 @@ def set_config(*, predict_block_bytes: int | None = None,
     ----------
     predict_block_bytes : int, optional
         Memory budget in bytes of one block's intermediate activations in
-        prediction (default 8 MiB).
+        prediction (default 16 MiB).
     predict_max_rows : int, optional
-        Most rows in one block of prediction (default 8192).
+        Most rows in one block of prediction (default 16384).
     device : {"cpu", "gpu"}, optional
         Where the MLP classes train and predict (default "cpu"): their
         constructors are scikit-learn's, argument for argument, so the device
@@ -138,9 +138,9 @@ def config_context(*, predict_block_bytes: int | None = None,
     ----------
     predict_block_bytes : int, optional
         Memory budget in bytes of one block's intermediate activations in
-        prediction (default 8 MiB).
+        prediction (default 16 MiB).
     predict_max_rows : int, optional
-        Most rows in one block of prediction (default 8192).
+        Most rows in one block of prediction (default 16384).
     device : {"cpu", "gpu"}, optional
         Where the MLP classes train and predict (default "cpu"): their
         constructors are scikit-learn's, argument for argument, so the device
@@ -163,7 +163,7 @@ def config_context(*, predict_block_bytes: int | None = None,
     ...     deepstep.get_config()["predict_max_rows"]
     1000
     >>> deepstep.get_config()["predict_max_rows"]
-    8192
+    16384
     """
     before = get_config()
     set_config(predict_block_bytes=predict_block_bytes, predict_max_rows=predict_max_rows,
