@@ -41,6 +41,7 @@ from ._validation import (
 from .initializers import RandomLike, initialize_parameters, initialize_parameters_deep
 from .layers import linear_activation_backward, linear_activation_forward
 from .losses import LOSSES, binary_cross_entropy_backward, compute_cost
+from .network import Network
 from .optimizers import GradientDescent, update_parameters
 from .propagation import (
     L_model_backward,
@@ -203,18 +204,15 @@ def _run(X: Array, Y: Array, parameters: Parameters, learning_rate: float,
     if loop != "fast":
         raise ValueError(f"{func}: loop must be 'fast' or 'course', got {loop!r}")
     L = len(parameters) // 2
-    weights = [[parameters[f"W{l}"], parameters[f"b{l}"]] for l in range(1, L + 1)]
+    # The initial parameters copied once into the network's buffer; the
+    # returned dict holds views of it (the trained weights, no further copy).
+    net = Network.from_parameters(parameters, resolve_activations(None, L, func),
+                                  LOSSES["binary_cross_entropy"])
     callbacks = [CostPrinter(100)] if print_cost else []
-    trainer = Trainer(
-        weights,
-        resolve_activations(None, L, func),
-        LOSSES["binary_cross_entropy"],
-        GradientDescent(learning_rate),
-        callbacks,
-    )
+    trainer = Trainer(net, optimizer=GradientDescent(learning_rate), callbacks=callbacks)
     history = trainer.fit(X, Y, num_iterations)
     costs = history.history.get("loss", [])[::100]
-    return trainer.parameters, costs
+    return net.parameters, costs
 
 
 def _course_loop(X: Array, Y: Array, parameters: Parameters, learning_rate: float,
