@@ -105,14 +105,27 @@ class BaseMLP(BaseEstimator):
         if self.solver in STOCHASTIC:
             fit_stochastic(self, net, X, Y, sample_weight, incremental, device)
         else:
-            result = minimize_lbfgs(net, X.T, Y.T, sample_weight, max_iter=self.max_iter,
-                                    max_fun=self.max_fun, tol=self.tol)
-            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
-            self.loss_ = float(result.fun)
-            self.coefs_, self.intercepts_ = fitted_views(net)
+            self._fit_lbfgs(net, net, X.T, Y.T, sample_weight)
+        self._check_finite_weights()
+        return self
+
+    def _fit_lbfgs(self, net: Network, objective: Any, X: Any, Y: Any,
+                   sample_weight: Any) -> None:
+        """scipy's L-BFGS-B on ``objective``'s loss and gradient; ``net`` holds the result.
+
+        ``objective`` is ``net`` itself, or (out of core) its gradient summed
+        over blocks; X of shape (n_x, m) (or a RowSource), Y of shape (n_y, m).
+        """
+        result = minimize_lbfgs(objective, X, Y, sample_weight, max_iter=self.max_iter,
+                                max_fun=self.max_fun, tol=self.tol)
+        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        self.loss_ = float(result.fun)
+        self.coefs_, self.intercepts_ = fitted_views(net)
+
+    def _check_finite_weights(self) -> None:
+        """scikit-learn's ValueError when a fit ends on non-finite weights."""
         if not all(np.isfinite(w).all() for w in [*self.coefs_, *self.intercepts_]):
             raise ValueError(NON_FINITE_MESSAGE)
-        return self
 
     def _network(self) -> tuple[Network, str]:
         """The network this fit trains, from ``coefs_``, on the ``device`` setting's library.

@@ -30,14 +30,11 @@ import numpy as np
 from sklearn import config_context
 from sklearn.base import is_regressor
 from sklearn.utils import assert_all_finite, check_random_state
-from sklearn.utils.optimize import _check_optimize_result
 
 from ...network import Gradient, Network
 from ...outofcore import RowSource
-from ...training.lbfgs import minimize_lbfgs
 from .. import placement
-from ._network import fitted_views
-from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
+from ._stochastic import fit_stochastic
 
 __all__ = ["fit_out_of_core", "forward_out_of_core"]
 
@@ -163,13 +160,8 @@ def fit_out_of_core(est: Any, X: Any, y: Any, sample_weight: Any, incremental: b
     if stochastic:
         fit_stochastic(est, net, _Rows(source), Y, None, incremental)
     else:
-        result = minimize_lbfgs(_BlockSummedNetwork(net), source, np.ascontiguousarray(Y.T),
-                                max_iter=est.max_iter, max_fun=est.max_fun, tol=est.tol)
-        est.n_iter_ = _check_optimize_result("lbfgs", result, est.max_iter)
-        est.loss_ = float(result.fun)
-        est.coefs_, est.intercepts_ = fitted_views(net)
-    if not all(np.isfinite(w).all() for w in [*est.coefs_, *est.intercepts_]):
-        raise ValueError(NON_FINITE_MESSAGE)
+        est._fit_lbfgs(net, _BlockSummedNetwork(net), source, np.ascontiguousarray(Y.T), None)
+    est._check_finite_weights()
     return est
 
 
