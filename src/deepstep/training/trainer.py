@@ -104,24 +104,9 @@ class Trainer:
         if optimizer is None:
             raise TypeError("Trainer: optimizer is required (an Optimizer such as "
                             "GradientDescent), got None")
-        self.net: Network | None = None
-        if isinstance(weights, Network):
-            if activations is not None or loss is not None or alpha or dropout \
-                    or dropout_rng is not None or l2_per_weight:
-                raise ValueError("Trainer: a Network brings its own activations, loss, alpha, "
-                                 "dropout and l2_per_weight; pass only optimizer= and the "
-                                 "loop's arguments with it")
-            self.net = weights
-            activations, loss = weights.activations, weights.loss
-            alpha, dropout, dropout_rng = weights.alpha, weights.dropout, weights.dropout_rng
-            l2_per_weight = weights.l2_per_weight
-        elif activations is None or loss is None:
-            raise TypeError("Trainer: with a list of [W, b] pairs, activations and loss are "
-                            "required")
-        if not 0 <= dropout < 1:
-            raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
-        if dropout and dropout_rng is None:
-            raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
+        self.net = weights if isinstance(weights, Network) else None
+        activations, loss, alpha, dropout, dropout_rng, l2_per_weight = _network_arguments(
+            weights, activations, loss, alpha, dropout, dropout_rng, l2_per_weight)
         self._weights = None if isinstance(weights, Network) else weights
         self._live: Network | None = None  # the fit's own Network, for a list of weights
         self.activations = list(activations)
@@ -157,6 +142,24 @@ class Trainer:
         self._live = Network(self._weights, self.activations, self.loss, self.alpha,
                              self.dropout, self.dropout_rng, self.l2_per_weight)
         return self._live
+
+    def _start(self, X: Any, epochs: int, batch_size: int | None) -> Network:
+        """This fit's network, BLAS thread governor and step strategy."""
+        # forward and two backward products per example and epoch (an estimate
+        # of the work: the Gram path does less)
+        sizes = [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
+        self._threads = BlasThreads(macs=3.0 * epochs * X.shape[1] * sum(
+            a * b for a, b in itertools.pairwise(sizes)))
+        net = self._open()
+        try:
+            self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
+                                     batch_size=batch_size, gram=self.gram,
+                                     resume=self._resume)
+        except BaseException:
+            self._live = None  # nothing ran: the caller's arrays are unchanged
+            raise
+        self._resume = {}
+        return net
 
     def _close(self) -> None:
         """After a fit on a list of weights: the results back in the caller's arrays."""
@@ -260,20 +263,7 @@ class Trainer:
         self.guard.reset()
         end = self.epoch + epochs
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
-        # forward and two backward products per example and epoch (an estimate
-        # of the work: the Gram path does less)
-        sizes = [self.weights[0][0].shape[1]] + [W.shape[0] for W, _ in self.weights]
-        self._threads = BlasThreads(macs=3.0 * epochs * m * sum(
-            a * b for a, b in itertools.pairwise(sizes)))
-        net = self._open()
-        try:
-            self._step = choose_step(net, self.optimizer, self.guard, X, epochs=epochs,
-                                     batch_size=batch_size, gram=self.gram,
-                                     resume=self._resume)
-        except BaseException:
-            self._live = None  # nothing ran: the caller's arrays are unchanged
-            raise
-        self._resume = {}
+        net = self._start(X, epochs, batch_size)
         batches = None if batch_size is None else MiniBatches(batch_size, shuffle, rng)
         try:
             self._threads.__enter__()
@@ -342,3 +332,31 @@ class Trainer:
                     return value
                 total += value * k
         return total / X.shape[1]
+
+
+def _network_arguments(weights: Any, activations: Any, loss: Any, alpha: float, dropout: float,
+                       dropout_rng: Any, l2_per_weight: bool) -> tuple[Any, ...]:
+    """The Trainer's network arguments: a Network's own, or those given with a list of weights.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a Network given with arguments it brings itself, a list without
+        activations or loss, a dropout rate outside [0, 1) or without its generator.
+    """
+    if isinstance(weights, Network):
+        if activations is not None or loss is not None or alpha or dropout \
+                or dropout_rng is not None or l2_per_weight:
+            raise ValueError("Trainer: a Network brings its own activations, loss, alpha, "
+                             "dropout and l2_per_weight; pass only optimizer= and the "
+                             "loop's arguments with it")
+        return (weights.activations, weights.loss, weights.alpha, weights.dropout,
+                weights.dropout_rng, weights.l2_per_weight)
+    if activations is None or loss is None:
+        raise TypeError("Trainer: with a list of [W, b] pairs, activations and loss are "
+                        "required")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"Trainer: dropout must be in [0, 1), got {dropout}")
+    if dropout and dropout_rng is None:
+        raise ValueError("Trainer: dropout needs its own generator, dropout_rng")
+    return activations, loss, alpha, dropout, dropout_rng, l2_per_weight
