@@ -303,7 +303,9 @@ class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
                                     checked)
         X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
                              dtype=[np.float64, np.float32], multi_output=True,
-                             y_numeric=isinstance(self, RegressorMixin), reset=not continuing)
+                             y_numeric=isinstance(self, RegressorMixin), reset=not continuing,
+                             ensure_all_finite=False)
+        placement.check_finite_rows(X, type(self).__name__)
         X = placement.as_rows(X)  # sparse stays sparse, as CSR
         if continuing:  # partial_fit keeps the dtype it started with
             X = X.astype(self.parameters_["W1"].dtype, copy=False)

@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_targ
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..persistence import MLPFile, loadable
+from ..placement import check_finite_rows
 from ._base import BaseMLP
 from ._signature import store
 
@@ -110,7 +111,9 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             dtype=(np.float64, np.float32), reset=reset)
+                             dtype=(np.float64, np.float32), reset=reset,
+                             ensure_all_finite=False)
+        check_finite_rows(X, type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..persistence import MLPFile, loadable
+from ..placement import check_finite_rows
 from ._base import BaseMLP
 from ._constraints import REGRESSOR_CONSTRAINTS
 from ._signature import store
@@ -91,7 +92,9 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset,
+                             ensure_all_finite=False)
+        check_finite_rows(X, type(self).__name__)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         return X, y
