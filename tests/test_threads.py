@@ -202,3 +202,21 @@ def test_small_work_leaves_blas_alone_without_looking(monkeypatch):
     with threads.BlasThreads(every=0.0, macs=threads.BlasThreads.MIN_MACS) as governor:
         governor.check()
     assert looks  # at the limit it looks
+
+
+def test_auto_leaves_a_few_milliseconds_of_work_alone_an_explicit_count_does_not(monkeypatch):
+    macs = (threads.BlasThreads.EXPLICIT_MIN_MACS + threads.BlasThreads.MIN_MACS) / 2
+    looks = []
+    monkeypatch.setattr(threads, "others_running", lambda: looks.append(1) or 1)
+    monkeypatch.setattr(threads, "_LAST_LOOK", [True, time.perf_counter()])
+    monkeypatch.setenv(threads.ENV, "auto")
+    with threads.BlasThreads(every=0.0, macs=macs) as governor:
+        governor.check()
+        assert governor.threads is None
+    assert looks == []
+    monkeypatch.setenv(threads.ENV, "1")
+    with threads.BlasThreads(every=0.0, macs=macs):
+        assert _blas_threads() == 1
+    monkeypatch.setenv(threads.ENV, "1")
+    with threads.BlasThreads(every=0.0, macs=threads.BlasThreads.EXPLICIT_MIN_MACS / 2) as gov:
+        assert gov.threads is None  # a one-row predict, say: not worth a call

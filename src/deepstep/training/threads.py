@@ -119,20 +119,28 @@ class BlasThreads:
         reads the clock).
     macs : float, optional
         About how many multiply-adds the governed work does. Below
-        :attr:`MIN_MACS` the BLAS thread count is left alone and the load
-        never looked at: such work takes a few milliseconds at most (OpenBLAS
-        runs its small products on one thread anyway), and one look would be
-        a large part of it (predicting one row, say). None: unknown, governed.
+        :attr:`MIN_MACS` (``auto``) or :attr:`EXPLICIT_MIN_MACS` (an explicit
+        count) the BLAS thread count is left alone and the load never looked
+        at: such work takes a few milliseconds at most, and governing it
+        costs more than it saves. None: unknown, governed.
     """
 
     #: Default seconds between two looks.
     EVERY = 0.05
-    #: Work below which the thread count is left alone (about 5 ms of products).
-    MIN_MACS = 2e7
+    #: Work below which ``auto`` leaves the thread count alone: a few
+    #: milliseconds of products (a 10,000-row predict of a digits-sized
+    #: network is 7.4e7), where lowering and restoring the count costs more
+    #: than the contention it avoids (10,000 rows beside a busy process:
+    #: 2.2 ms ungoverned, 3.0-3.3 ms governed, scikit-learn 2.8 ms).
+    MIN_MACS = 1e8
+    #: An explicit ``DEEPSTEP_BLAS_THREADS=N`` applies from here up (or from
+    #: :attr:`MIN_MACS`, if lower): below it, one call to set the count would
+    #: be a large part of the work (predicting one row, say).
+    EXPLICIT_MIN_MACS = 2e7
 
     def __init__(self, every: float | None = None, macs: float | None = None) -> None:
         self.every = self.EVERY if every is None else every
-        self._small = macs is not None and macs < self.MIN_MACS
+        self._macs = macs
         self._last = -float("inf")
         self._controller: Any = None
         self._holds = False  # this instance counts among _SHARED["users"]
@@ -143,7 +151,10 @@ class BlasThreads:
         self._setting = policy()  # a bad value fails here, before any work
 
     def __enter__(self) -> BlasThreads:
-        setting = "off" if self._small else self._setting
+        setting, macs = self._setting, self._macs
+        if macs is not None and macs < (self.MIN_MACS if setting == "auto"
+                                        else min(self.MIN_MACS, self.EXPLICIT_MIN_MACS)):
+            setting = "off"
         busy, when = _LAST_LOOK
         self._last, self._busy = -float("inf"), busy and time.perf_counter() - when < 1.0
         if setting == "auto":
