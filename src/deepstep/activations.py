@@ -133,6 +133,11 @@ def _relu_kernel(Z: Array) -> tuple[Array, Array]:
     return namespace(Z).maximum(Z, 0.0), Z
 
 
+def _relu_into(Z: Array) -> tuple[Array, None]:
+    """:func:`_relu_kernel` writing A over Z (NumPy; no cache: prediction only)."""
+    return np.maximum(Z, 0.0, out=Z), None
+
+
 @finite_result("relu_backward")
 def relu_backward(dA: ArrayLike, cache: ArrayLike) -> Array:
     """Backward pass of :func:`relu`: dZ = dA where Z > 0, and 0 where Z <= 0.
@@ -245,6 +250,11 @@ def tanh(Z: ArrayLike) -> tuple[Array, Array]:
 def _tanh_kernel(Z: Array) -> tuple[Array, Array]:
     """:func:`tanh` without its input checks (the training loop's)."""
     return namespace(Z).tanh(Z), Z
+
+
+def _tanh_into(Z: Array) -> tuple[Array, None]:
+    """:func:`_tanh_kernel` writing A over Z (NumPy; no cache: prediction only)."""
+    return np.tanh(Z, out=Z), None
 
 
 @finite_result("tanh_backward")
@@ -365,11 +375,12 @@ def _exp_backward_kernel(dA: Array, Z: Array) -> Array:
     return dA * namespace(Z).exp(Z)
 
 
-def _softmax(Z: Array) -> Array:
+def _softmax(Z: Array, out: Array | None = None) -> Array:
     # Subtracting each column's maximum leaves softmax unchanged and keeps
-    # every exponent <= 0, so nothing overflows.
+    # every exponent <= 0, so nothing overflows. ``out`` (NumPy only, Z
+    # itself for prediction) receives the result instead of a new array.
     if not is_foreign(Z):  # the ufuncs without np.max's and np.sum's wrappers, one array
-        E = Z - np.maximum.reduce(Z, axis=0, keepdims=True)
+        E = np.subtract(Z, np.maximum.reduce(Z, axis=0, keepdims=True), out=out)
         np.exp(E, out=E)
         E /= np.add.reduce(E, axis=0, keepdims=True)
         return E
@@ -401,6 +412,11 @@ def softmax(Z: ArrayLike) -> tuple[Array, Array]:
 def _softmax_kernel(Z: Array) -> tuple[Array, Array]:
     """:func:`softmax` without its input checks (the training loop's)."""
     return _softmax(Z), Z
+
+
+def _softmax_into(Z: Array) -> tuple[Array, None]:
+    """:func:`_softmax_kernel` writing A over Z (NumPy; no cache: prediction only)."""
+    return _softmax(Z, out=Z), None
 
 
 @finite_result("softmax_backward")
@@ -446,12 +462,15 @@ class Activation(NamedTuple):
     ``backward_into``, where there is one, is the same backward allowed to
     write dZ into dA (the training loop's backpropagation, whose dA arrays
     are its own temporaries); None: :attr:`backward` is used.
+    ``forward_into``, likewise, is the same forward writing A over Z, with
+    no cache (prediction, whose Z is each layer's fresh product; NumPy only).
     """
 
     forward: Any
     backward: Any
     name: str = ""
     backward_into: Any = None
+    forward_into: Any = None
 
 
 #: Activations by name. A forward and its backward are always registered together.
@@ -461,12 +480,14 @@ class Activation(NamedTuple):
 #: checks were a fifth of an iteration). Their module-level names keep
 #: fitted models picklable.
 ACTIVATIONS: dict[str, Activation] = {
-    "relu": Activation(_relu_kernel, _relu_backward_kernel, "relu", _relu_backward_into),
+    "relu": Activation(_relu_kernel, _relu_backward_kernel, "relu", _relu_backward_into,
+                       _relu_into),
     "leaky_relu": Activation(_leaky_relu_kernel, _leaky_relu_backward_kernel, "leaky_relu"),
-    "tanh": Activation(_tanh_kernel, _tanh_backward_kernel, "tanh"),
+    "tanh": Activation(_tanh_kernel, _tanh_backward_kernel, "tanh", forward_into=_tanh_into),
     "sigmoid": Activation(_sigmoid_kernel, _sigmoid_backward_kernel, "sigmoid"),
     "identity": Activation(_identity_kernel, _identity_backward_kernel, "identity"),
-    "softmax": Activation(_softmax_kernel, _softmax_backward_kernel, "softmax"),
+    "softmax": Activation(_softmax_kernel, _softmax_backward_kernel, "softmax",
+                          forward_into=_softmax_into),
     "exp": Activation(_exp_kernel, _exp_backward_kernel, "exp"),
 }
 

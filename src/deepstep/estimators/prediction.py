@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import to_numpy
 from .._config import get_config
-from ..activations import Activation
+from ..activations import ACTIVATIONS, Activation
 from ..propagation import forward, resolve_activations
 from ..training.threads import BlasThreads
 from . import placement
@@ -113,33 +113,19 @@ def forward_in_blocks(X: Any, weights: Sequence[tuple[Any, Any]],
     return out
 
 
-def _relu_in_place(Z: Array) -> tuple[Array, None]:
-    return np.maximum(Z, 0.0, out=Z), None
-
-
-def _tanh_in_place(Z: Array) -> tuple[Array, None]:
-    return np.tanh(Z, out=Z), None
-
-
-def _softmax_in_place(Z: Array) -> tuple[Array, None]:
-    Z -= Z.max(axis=0, keepdims=True)  # as activations._softmax: no exponent above 0
-    np.exp(Z, out=Z)
-    Z /= Z.sum(axis=0, keepdims=True)
-    return Z, None
-
-
-#: Forward kernels that write A over Z, for prediction only: it keeps no cache,
-#: and each Z is the fresh output of its layer's product, so overwriting it
-#: saves one array per layer and block (its allocation and first touch, about
-#: a tenth of a digits-sized MLP's predict). Same arithmetic as the kernels of
-#: activations.ACTIVATIONS (tests/test_config.py checks them bit for bit).
-IN_PLACE = {"relu": _relu_in_place, "tanh": _tanh_in_place, "softmax": _softmax_in_place}
+#: The forward kernels that write A over Z (:attr:`deepstep.activations.Activation.forward_into`,
+#: registered beside each forward), by name. Prediction keeps no cache and
+#: each Z is the fresh output of its layer's product, so overwriting it saves
+#: one array per layer and block (its allocation and first touch, about a
+#: tenth of a digits-sized MLP's predict); tests/test_prediction.py checks
+#: them bit for bit against the forwards.
+IN_PLACE = {name: act.forward_into for name, act in ACTIVATIONS.items()
+            if act.forward_into is not None}
 
 
 def in_place(act: Activation) -> Activation:
-    """``act`` with its forward writing A over Z, where :data:`IN_PLACE` has one (NumPy only)."""
-    kernel = IN_PLACE.get(act.name)
-    return act if kernel is None else act._replace(forward=kernel)
+    """``act`` with its forward writing A over Z, where it has one (NumPy only)."""
+    return act if act.forward_into is None else act._replace(forward=act.forward_into)
 
 
 def layer_weights(model: Any) -> list[tuple[Array, Array]]:
