@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .network import Network
+from .network import Gradient, Network
 
 __all__ = ["DaskClusterSource", "RowSource", "block_gradient", "is_out_of_core"]
 
@@ -156,6 +156,39 @@ class RowSource:
         return _sum((block_gradient(rows, Y[:, start:start + len(rows)], weights, activations,
                                     loss, self.shape[1], scale)
                      for start, rows in self.blocks()), out)
+
+    def loss_and_gradient(self, net: Network, Y: Array, scale: float = 1.0,
+                          out: Gradient | None = None) -> tuple[float, Gradient]:
+        """``net``'s full-batch cost and gradient on these rows: the blocks' shares, then L2.
+
+        Every block's share comes from :meth:`gradient` (the whole data set's
+        1/m, no L2), summed into ``out``; the L2 penalty and gradient are
+        added once, to the sum. The in-memory
+        :meth:`~deepstep.network.Network.loss_and_gradient`, summed in another
+        order. Used by the full-batch step and by the MLP's L-BFGS out of core.
+
+        Parameters
+        ----------
+        net : Network
+        Y : ndarray of shape (n_y, m)
+        scale : float, default=1.0
+            Folded into the gradient (the learning rate of plain gradient descent).
+        out : Gradient, optional
+            Written into (a new one otherwise).
+
+        Returns
+        -------
+        cost : float
+            With the L2 penalty.
+        grad : Gradient
+        """
+        grad = net.new_gradient() if out is None else out
+        m = self.shape[1]
+        cost, _ = self.gradient(Y, [(W, b) for W, b in net.weights],
+                                [a.name for a in net.activations], net.loss.name, scale,
+                                out=grad.views)
+        net.add_l2_gradient(grad, m, scale)
+        return cost + net.penalty(m), grad
 
     def check_finite(self, name: str = "X") -> None:
         """Raise ValueError if any value is NaN or infinite (one pass over the data)."""

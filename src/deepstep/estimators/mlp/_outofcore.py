@@ -83,14 +83,7 @@ class _BlockSummedNetwork:
         cost : float
         grad : Gradient
         """
-        net = self.net
-        grad = net.new_gradient()
-        m = X.shape[1]
-        cost, _ = X.gradient(Y, [(W, b) for W, b in net.weights],
-                             [a.name for a in net.activations], net.loss.name, 1.0,
-                             out=grad.views)
-        net.add_l2_gradient(grad, m)
-        return cost + net.penalty(m), grad
+        return X.loss_and_gradient(self.net, Y)
 
 
 def _targets(est: Any, X: Any, y: Any, dtype: Any, reset: bool) -> Any:

@@ -47,18 +47,12 @@ class SourceStep(Step):
         cost : numpy floating scalar
         """
         net = self.net
-        m = X.shape[1]
         scale = self.scale()
-        s = 1.0 if scale is None else scale
-        grad = self._gradient()
-        names = [a.name for a in net.activations]
-        cost, _ = X.gradient(Y, [(W, b) for W, b in net.weights], names, net.loss.name, s,
-                             out=grad.views)
-        # L2 once, on the sum of the blocks' shares (the blocks leave it out).
-        cost = net.weights[0][0].dtype.type(cost + net.penalty(m))
+        cost, grad = X.loss_and_gradient(net, Y, 1.0 if scale is None else scale,
+                                         out=self._gradient())
+        cost = net.weights[0][0].dtype.type(cost)
         if not np.isfinite(cost):
             return cost
-        net.add_l2_gradient(grad, m, s)
         self._remember()
         self._update(grad.arrays)
         return cost
