@@ -314,7 +314,8 @@ class Network(_ParameterBuffer):
 
     @classmethod
     def from_sklearn(cls, coefs: Sequence[Any], intercepts: Sequence[Any],
-                     activations: Sequence[Any], loss: Loss | str, **kwargs: Any) -> Network:
+                     activations: Sequence[Any], loss: Loss | str, *,
+                     xp: ModuleType | None = None, **kwargs: Any) -> Network:
         """A network from scikit-learn's ``coefs_`` (n_in, n_out) and ``intercepts_`` (n_out,).
 
         Parameters
@@ -323,6 +324,8 @@ class Network(_ParameterBuffer):
         intercepts : sequence of ndarray of shape (n_out,)
         activations : sequence of str or Activation
         loss : Loss or str
+        xp : module, optional
+            The array library the network lives in (a device's); NumPy by default.
         **kwargs
             ``alpha``, ``dropout``, ``dropout_rng``, ``l2_per_weight``.
 
@@ -330,7 +333,10 @@ class Network(_ParameterBuffer):
         -------
         Network
         """
-        return cls(_sklearn_pairs(coefs, intercepts), activations, loss, **kwargs)
+        pairs = _sklearn_pairs(coefs, intercepts)
+        if xp is not None and xp is not np:
+            pairs = [(xp.asarray(W), xp.asarray(b)) for W, b in pairs]
+        return cls(pairs, activations, loss, **kwargs)
 
     # -- views
     @property

@@ -145,12 +145,12 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"{type(self).__name__}.fit: solver='lbfgs' runs scipy's L-BFGS-B "
                              f"on the CPU, not on device={device!r}; use solver='adam' or "
                              "'sgd' there, or config_context(device='cpu')")
-        acts = hidden_and_output(self.activation, self.out_activation_, self.n_layers_)
-        pairs = placement.weights_on(xp, [(c.T, b.reshape(-1, 1)) for c, b in
-                                          zip(self.coefs_, self.intercepts_, strict=True)])
         # scikit-learn divides the L2 term by the sample weights' sum (l2_per_weight).
-        net = Network(pairs, acts, loss_for(self.out_activation_), alpha=float(self.alpha),
-                      l2_per_weight=True)
+        net = Network.from_sklearn(self.coefs_, self.intercepts_,
+                                   hidden_and_output(self.activation, self.out_activation_,
+                                                     self.n_layers_),
+                                   loss_for(self.out_activation_), xp=xp,
+                                   alpha=float(self.alpha), l2_per_weight=True)
         return net, device
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:
