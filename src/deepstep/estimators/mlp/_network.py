@@ -96,8 +96,7 @@ def fitted_views(net: Network) -> tuple[list[Array], list[Array]]:
     coefs : list of ndarray of shape (n_in, n_out)
     intercepts : list of ndarray of shape (n_out,)
     """
-    return ([to_numpy(W).T for W, _ in net.weights],
-            [to_numpy(b).reshape(-1) for _, b in net.weights])
+    return [to_numpy(c) for c in net.coefs], [to_numpy(b) for b in net.intercepts]
 
 
 def predict_raw(X: Any, weights: list[Any], acts: list[Activation], xp: Any = np) -> Array:
