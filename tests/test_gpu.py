@@ -156,9 +156,15 @@ def test_an_mlp_trained_on_the_gpu_equals_the_cpu(gpu, monkeypatch, solver, earl
     seen = []
     real_run = plan.run
 
-    def spy(trainer, X, *args, **kwargs):
-        seen.append((backend.is_foreign(X), backend.is_foreign(trainer.net.weights[0][0])))
-        return real_run(trainer, X, *args, **kwargs)
+    def spy(training):  # plan.run now takes the plan and copies X to the device itself
+        trainer, real_fit = training.trainer, training.trainer.fit
+
+        def fit(X, *args, **kwargs):
+            seen.append((backend.is_foreign(X), backend.is_foreign(trainer.net.weights[0][0])))
+            return real_fit(X, *args, **kwargs)
+
+        trainer.fit = fit
+        return real_run(training)
 
     monkeypatch.setattr(plan, "run", spy)
     with pytest.warns(Warning):  # max_iter runs out: scikit-learn's ConvergenceWarning

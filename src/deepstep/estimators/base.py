@@ -7,11 +7,13 @@ attributes end in ``_``. Internally the examples become columns (``X.T``, a
 view, not a copy) and training is the course's loop run by
 :class:`deepstep.training.Trainer`.
 
-:class:`_BaseDNN` orchestrates; the work is in the sibling modules: the
-hyperparameter table (:mod:`._params`), where the data lives
-(:mod:`.placement`), the training data and validation set
-(:mod:`.training_data`), the trainer's construction (:mod:`.network`),
-blocked prediction (:mod:`.prediction`), model files (:mod:`.persistence`).
+:class:`_BaseDNN` is the DNN face of :class:`.core.EstimatorCore` (the
+one fit of every estimator): its hyperparameter table (:mod:`._params`),
+its training data (:mod:`.training_data`), its translation into a training
+plan and its record of the run (:mod:`.fitting`); shared with the MLP
+classes are where the data live (:mod:`.placement`), the plan and its run
+(:mod:`.plan`), blocked prediction (:mod:`.prediction`) and model files
+(:mod:`.persistence`).
 
 The defaults are scikit-learn's ``MLPClassifier`` defaults with Glorot
 initialisation and a learning rate of 0.002, measured to score at least as
@@ -22,45 +24,27 @@ well as ``MLPClassifier()`` on scikit-learn's bundled data sets (README,
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import validate_data
+from sklearn.base import BaseEstimator
 
-from ..initializers import check_random_state
 from ..training import Callback
-from . import fitting, placement, prediction, training_data
-from ._params import validate_params
+from . import fitting, prediction, training_data
+from .core import EstimatorCore, FitData
 from .course import COURSE_SETTINGS
 from .fitted import FittedNetwork
 from .persistence import ModelFile
+from .plan import TrainingPlan
 
 __all__ = ["_BaseDNN"]
 
 Array = NDArray[np.floating]
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _without_floating_point_warnings(method: F) -> F:
-    """Run ``method`` with NumPy's floating-point warnings off.
-
-    Those warnings (from scikit-learn's validation of inf/-inf input, from a
-    cast to float32, from a diverging step) are not how a user learns about
-    bad input: explicit checks raise ValueError, and divergence is reported
-    once by the training loop.
-    """
-    @functools.wraps(method)
-    def quiet(*args: Any, **kwargs: Any) -> Any:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            return method(*args, **kwargs)
-    return quiet  # type: ignore[return-value]
-
-
-class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
+class _BaseDNN(EstimatorCore, FittedNetwork, ModelFile, BaseEstimator):
     """Deep neural network classifier: [LINEAR -> ACT] x (L-1) -> LINEAR -> output.
 
     The output layer and the loss follow from ``y`` (see ``loss_function_``): two
@@ -195,6 +179,13 @@ class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
     True
     """
 
+    # NumPy's floating-point warnings (from scikit-learn's validation of
+    # inf/-inf input, from a cast to float32, from a diverging step) are not
+    # how a user learns about bad input: explicit checks raise ValueError, and
+    # divergence is reported once by the training loop.
+    _fit_errstate: ClassVar[dict[str, str]] = dict.fromkeys(
+        ("over", "invalid", "divide", "under"), "ignore")
+
     def __init__(
         self,
         hidden_layer_sizes: Sequence[int] = (100,),
@@ -291,39 +282,24 @@ class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
         -------
         self : estimator
         """
-        return self._fit(X, y, sample_weight, validation_data, partial=False)
+        return self._fit(X, y, sample_weight, partial=False, validation_data=validation_data)
 
-    @_without_floating_point_warnings
-    def _fit(self, X: Any, y: Any, sample_weight: Any, validation_data: Any, partial: bool,
-             classes: Any = None) -> _BaseDNN:
-        checked = validate_params(self)
-        continuing = partial and hasattr(self, "_trainer")
-        if placement.is_out_of_core(X):
-            return _fit_out_of_core(self, X, y, sample_weight, validation_data, partial,
-                                    checked)
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"),
-                             dtype=[np.float64, np.float32], multi_output=True,
-                             y_numeric=isinstance(self, RegressorMixin), reset=not continuing,
-                             ensure_all_finite=False)
-        placement.check_finite_rows(X, type(self).__name__)
-        X = placement.as_rows(X)  # sparse stays sparse, as CSR
-        if continuing:  # partial_fit keeps the dtype it started with
-            X = X.astype(self.parameters_["W1"].dtype, copy=False)
-        self._check_labels(y, continuing)
-        Y, loss_name = self._encode_targets(y, X.dtype, classes if not continuing
-                                            else getattr(self, "classes_", None))
-        if not np.all(np.isfinite(Y)):
-            raise ValueError(f"{type(self).__name__}.fit: y holds values that are not finite "
-                             f"in {X.dtype} (beyond its range?)")
-        if continuing and Y.shape[0] != self.layer_sizes_[-1]:
-            raise ValueError(f"{type(self).__name__}.partial_fit: y has {Y.shape[0]} output(s) "
-                             f"per example, the model was started with {self.layer_sizes_[-1]}")
-        weights_m = training_data.sample_weights(self, sample_weight, X, y)
-        rng = check_random_state(self.random_state)
-        X, Y, weights_m, validation = training_data.validation_set(
-            self, X, Y, weights_m, rng, validation_data, partial)
-        return fitting.train(self, X.T, Y, loss_name, rng, weights_m, validation, partial,
-                             continuing, checked)
+    # ------------------------------------------------ the core's four steps
+
+    def _training_data(self, X: Any, y: Any, sample_weight: Any, partial: bool,
+                       validation_data: Any = None, classes: Any = None) -> FitData:
+        return training_data.in_memory(self, X, y, sample_weight, partial, validation_data,
+                                       classes)
+
+    def _out_of_core_data(self, X: Any, y: Any, sample_weight: Any, partial: bool,
+                          validation_data: Any = None, classes: Any = None) -> FitData:
+        return training_data.out_of_core(self, X, y, sample_weight, partial, validation_data)
+
+    def _training_plan(self, data: FitData) -> TrainingPlan:
+        return fitting.training_plan(self, data)
+
+    def _fitted(self, training: TrainingPlan, data: FitData) -> None:
+        fitting.record(self, training, data)
 
     _SCORE = "accuracy"  # the logged metric that equals score: validation_scores_
 
@@ -341,20 +317,3 @@ class _BaseDNN(FittedNetwork, ModelFile, BaseEstimator):
         """The network's output for X, shape (n_samples, n_outputs), in blocks of rows."""
         return prediction.network_output(self, X)
 
-
-def _fit_out_of_core(model: _BaseDNN, X: Any, y: Any, sample_weight: Any, validation_data: Any,
-                     partial: bool, checked: dict[str, Any]) -> _BaseDNN:
-    """fit on an h5py dataset or a Dask array: read in blocks, never loaded whole."""
-    name = type(model).__name__
-    dtype = placement.check_out_of_core_fit(name, X, {
-        "partial_fit": partial, "sample_weight": sample_weight is not None,
-        "validation_data": validation_data is not None,
-        "early_stopping": bool(model.early_stopping),
-        "class_weight": getattr(model, "class_weight", None) is not None,
-        "dropout": bool(model.dropout)})
-    y = placement.out_of_core_targets(name, X, y, real=isinstance(model, RegressorMixin))
-    model.n_features_in_ = int(X.shape[1])
-    Y, loss_name = model._encode_targets(y, dtype, None)
-    source = placement.training_source(X, Y, dtype, model.batch_size)
-    rng = check_random_state(model.random_state)
-    return fitting.train(model, source, Y, loss_name, rng, None, None, False, False, checked)

@@ -75,7 +75,7 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
             raise ValueError("DNNClassifier.partial_fit: pass classes=... on the first call")
         if classes is not None and hasattr(self, "_trainer"):
             _check_same_classes(self.classes_, classes)
-        self._fit(X, y, sample_weight, None, partial=True, classes=classes)
+        self._fit(X, y, sample_weight, partial=True, classes=classes)
         return self
 
     def _check_labels(self, y: Any, continuing: bool) -> None:

@@ -1,16 +1,16 @@
-"""Running a fit: the trainer built (or continued), its stopping rules, the fitted attributes.
+"""The DNN classes' translation into a training plan, and their record of the run.
 
-:func:`train` is what ``fit`` and ``partial_fit`` do once the data are
-validated and placed (:mod:`.placement`): a new network and Trainer from
-:mod:`.plan` (or the one a ``partial_fit`` continues), the always-on
-divergence checks, the run, scikit-learn's ``ConvergenceWarning`` when
-``max_iter`` runs out first, and the attributes a fitted estimator holds.
+Steps 2 and 4 of :class:`.core.EstimatorCore`'s fit for ``DNNClassifier``
+and ``DNNRegressor``: :func:`training_plan` holds out the validation set,
+builds a new network and Trainer through :mod:`.plan` (or continues
+``partial_fit``'s) with the always-on divergence checks; :func:`record`
+warns with scikit-learn's ``ConvergenceWarning`` when ``max_iter`` ran out
+first and writes the attributes a fitted estimator holds.
 """
 
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Any
 
 import numpy as np
@@ -18,61 +18,95 @@ from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 
 from .._backend import to_numpy
-from ..initializers import initialize_parameters_deep
+from .._warnings import warn
+from ..initializers import check_random_state, initialize_parameters_deep
 from ..losses import LOSSES
 from ..training import TerminateOnRisingCost, Trainer
 from ..training.callbacks.stopping import NoImprovementStopping
-from . import placement, plan
+from . import placement, plan, training_data
+from .core import FitData
 from .persistence import OUT_ACTIVATIONS
 
-__all__ = ["train"]
+__all__ = ["record", "training_plan"]
 
 Array = NDArray[np.floating]
 
 
-def train(model: Any, X: Any, Y: Array, loss_name: str, rng: Any, weights_m: Array | None,
-          validation: Any, partial: bool, continuing: bool, checked: dict[str, Any]) -> Any:
-    """Build (or continue) the trainer and run it; X is (n_x, m) or a RowSource."""
+def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
+    """The DNN classes' parameters translated into a run: a new trainer, or the one continued.
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+    data : FitData
+        Rows X (or a RowSource), targets Y of shape (n_y, m), the checked
+        parameters and the loss by name in ``data.options``.
+
+    Returns
+    -------
+    TrainingPlan
+        The trainer (a fresh network, a warm start from the fitted weights,
+        or ``partial_fit``'s continued one) and the data as columns, with the
+        validation set held out (drawn before the initial weights).
+    """
+    checked, loss_name = data.options["checked"], data.options["loss"]
+    rng = check_random_state(model.random_state)
+    X, Y, weights_m, validation = data.X, data.Y, data.sample_weight, None
+    if not data.out_of_core:
+        X, Y, weights_m, validation = training_data.validation_set(
+            model, X, Y, weights_m, rng, data.options.get("validation_data"), data.partial)
+        X = X.T  # the examples as columns: a view
     loss = LOSSES[loss_name]
-    dtype = Y.dtype  # NumPy's, before Y may move to a device
+    dtype = Y.dtype  # NumPy's, whatever the device
     xp = placement.namespace(model.device)
-    X, Y, weights_m, validation = placement.to_device(
-        xp, X, Y, weights_m, validation, type(model).__name__, model.device)
-    stopping = None
     seen = 0  # scikit-learn's t_: samples trained on, over every fit that continued
-    if continuing:
+    if data.continuing:
         trainer, rising = model._trainer, model._rising_cost
-        epochs, callbacks = 1, plan.make_callbacks(model, 1, partial=True)
+        training = plan.TrainingPlan(trainer, None, None, 1,
+                                     callbacks=plan.make_callbacks(model, 1, partial=True),
+                                     name=type(model).__name__, device=model.device)
         seen = getattr(model, "t_", 0)
     else:
-        epochs = 1 if partial else checked["max_iter"]
+        epochs = 1 if data.partial else checked["max_iter"]
         dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
-        early = bool(model.early_stopping and validation is not None and not partial)
+        early = bool(model.early_stopping and validation is not None and not data.partial)
         start = _StartingParameters(model, dims, dtype, rng)
-        net = plan.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
-                                  epochs, early, xp, tol=checked["tol"],
-                                  n_iter_no_change=checked["n_iter_no_change"],
-                                  patience=checked["patience"], partial=partial)
-        trainer, callbacks, stopping = net.trainer, net.callbacks, net.stopping
+        training = plan.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
+                                    epochs, early, xp, tol=checked["tol"],
+                                    n_iter_no_change=checked["n_iter_no_change"],
+                                    patience=checked["patience"], partial=data.partial)
+        trainer = training.trainer
         start.settle(model, trainer)
         if start.warm is not None:
             seen = getattr(model, "t_", 0)
         # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
         rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
-        _start_record(model, net, loss_name, early)
-    trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising, *callbacks]
-    first_epoch = trainer.epoch
-    plan.run(trainer, X, Y, epochs, batch=plan.batch_size(model.batch_size, X.shape[1]),
-             shuffle=model.shuffle, rng=rng, sample_weight=weights_m, validation=validation,
-             metrics=model._metrics() if validation is not None else None)
-    if stopping is not None and not partial:
-        _warn_if_not_converged(model, trainer, stopping, epochs)
-    model._trainer, model._rising_cost = trainer, rising
-    if not partial:  # only partial_fit's later calls may still need the start
-        rising.initial = None
+        _start_record(model, training, loss_name, early)
+    trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising,
+                         *training.callbacks]
+    training.X, training.Y, training.sample_weight = X, Y, weights_m
+    training.validation, training.rng, training.shuffle = validation, rng, model.shuffle
+    training.batch = plan.batch_size(model.batch_size, X.shape[1])
+    training.metrics = model._metrics() if validation is not None else None
+    training.notes.update(rising=rising, seen=seen, first_epoch=trainer.epoch)
+    return training
+
+
+def record(model: Any, training: plan.TrainingPlan, data: FitData) -> None:
+    """The fitted attributes after the run (a fit, or one more ``partial_fit``).
+
+    scikit-learn's ``ConvergenceWarning`` when ``max_iter`` ran out before the
+    stopping rule fired; the trainer kept for ``partial_fit``; ``parameters_``,
+    the curves, ``n_iter_`` and ``t_``.
+    """
+    trainer, notes = training.trainer, training.notes
+    if training.stopping is not None and not data.partial:
+        _warn_if_not_converged(model, trainer, training.stopping, training.epochs)
+    model._trainer, model._rising_cost = trainer, notes["rising"]
+    if not data.partial:  # only partial_fit's later calls may still need the start
+        notes["rising"].initial = None
     _record(model, trainer)
-    model.t_ = seen + (trainer.epoch - first_epoch) * X.shape[1]
-    return model
+    model.t_ = notes["seen"] + (trainer.epoch - notes["first_epoch"]) * training.X.shape[1]
 
 
 class _StartingParameters:
@@ -122,8 +156,8 @@ def _warn_if_not_converged(model: Any, trainer: Trainer, stopping: Any,
         rule = (f"early stopping's validation loss stopped improving for "
                 f"patience={stopping.patience} epochs")
         fix = "raise max_iter"
-    warnings.warn(f"{name}: max_iter={epochs} epochs ran out before {rule}; the model may "
-                  f"not have converged ({fix})", ConvergenceWarning, stacklevel=6)
+    warn(f"{name}: max_iter={epochs} epochs ran out before {rule}; the model may not have "
+         f"converged ({fix})", ConvergenceWarning)
 
 
 def _start_record(model: Any, net: plan.TrainingPlan, loss_name: str, early: bool) -> None:

@@ -11,12 +11,13 @@ classes' translation; the MLP classes' is :mod:`.mlp._stochastic`.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from .. import _warnings
 from ..initializers import initialize_parameters_deep
 from ..losses import Loss
 from ..network import Network
@@ -40,20 +41,53 @@ __all__ = ["TrainingPlan", "batch_size", "make_callbacks", "make_optimizer", "ne
            "run"]
 
 
-class TrainingPlan(NamedTuple):
-    """A new trainer and what the estimator records about it."""
+@dataclass
+class TrainingPlan:
+    """One run of the engine, as an estimator's parameter table translates into it.
 
-    trainer: Trainer
-    #: This fit's callbacks (the estimator puts the trainer's history and
-    #: divergence check before them).
-    callbacks: list[Callback]
+    Both families' ``fit`` build one (:class:`.core.EstimatorCore`): the
+    DNN classes in :mod:`.fitting`, the MLP classes in :mod:`.mlp._stochastic`
+    and :mod:`.mlp._base` (L-BFGS); :func:`run` runs it.
+    """
+
+    #: The trainer that steps (None when ``minimize`` does, as L-BFGS).
+    trainer: Trainer | None
+    #: The examples as columns, shape (n_x, m), or a RowSource; on the host.
+    X: Any
+    #: The targets, shape (n_y, m).
+    Y: Any
+    epochs: int
+    #: Examples per update (:func:`batch_size`); None or m: full batch.
+    batch: int | None = None
+    shuffle: bool = False
+    #: The estimator's generator: the mini-batches' order.
+    rng: Any = None
+    sample_weight: Any = None
+    #: (X_val of shape (n_x, m_val), Y_val of shape (n_y, m_val)), or None.
+    validation: Any = None
+    metrics: dict[str, Any] | None = None
+    #: Where the run happens ("cpu", "gpu"): the data are copied there once.
+    device: str = "cpu"
+    #: The estimator's class name, for messages.
+    name: str = ""
+    #: Another way of stepping, called as ``minimize(X, Y, sample_weight)``
+    #: instead of the trainer (scikit-learn's L-BFGS).
+    minimize: Callable[[Any, Any, Any], None] | None = None
+    #: What an interruption or a FloatingPointError of the run becomes
+    #: (scikit-learn's MLP warns on Ctrl-C and raises ValueError); None: raised.
+    on_error: Callable[[BaseException], None] | None = None
+    #: This fit's callbacks (the trainer's history and divergence checks go
+    #: before them).
+    callbacks: list[Callback] = field(default_factory=list)
     #: ``[n_x, *hidden, n_y]``.
-    layer_sizes: list[int]
+    layer_sizes: list[int] = field(default_factory=list)
     #: The activation of each layer, the output's last.
-    activations: list[str]
+    activations: list[str] = field(default_factory=list)
     #: The estimator's own stopping rule (tolerance, or early stopping), if any:
     #: a fit that runs out of epochs before it fires has not converged.
     stopping: Callback | None = None
+    #: What the estimator needs back after the run to record its attributes.
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 def make_optimizer(solver: str, learning_rate: float, *, name: str,
@@ -120,37 +154,39 @@ def batch_size(value: Any, m: int, *, warn: bool = False) -> int:
     if isinstance(value, str):  # "auto", the only string the tables admit
         return min(200, m)
     if warn and value > m:
-        warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                      "going to be clipped", stacklevel=4)
+        _warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be "
+                       "clipped")
     return int(np.clip(value, 1, m))
 
 
-def run(trainer: Trainer, X: Any, Y: Any, epochs: int, *, batch: int | None, shuffle: bool,
-        rng: Any, sample_weight: Any = None, validation: Any = None,
-        metrics: dict[str, Any] | None = None) -> None:
-    """Run ``trainer`` on (X, Y): the one place an estimator starts the engine.
+def run(plan: TrainingPlan) -> None:
+    """Run ``plan``: the one place an estimator starts the engine.
+
+    The data go to the plan's device (nothing to do on the CPU), then the
+    trainer runs its epochs, or ``plan.minimize`` its iterations.
 
     Parameters
     ----------
-    trainer : Trainer
-        Built from a plan (or continued by ``partial_fit``).
-    X : ndarray or SciPy sparse matrix of shape (n_x, m), or RowSource
-        The examples as columns, on the trainer's device.
-    Y : ndarray of shape (n_y, m)
-    epochs : int
-    batch : int or None
-        Examples per update (:func:`batch_size`); ``m`` or None: full batch.
-    shuffle : bool
-    rng : numpy.random.RandomState or Generator
-        The estimator's generator: the mini-batches' order.
-    sample_weight : ndarray of shape (m,), optional
-    validation : (X_val, Y_val), optional
-    metrics : dict of str to callable, optional
+    plan : TrainingPlan
+        Built by the estimator's translation of its parameters.
     """
-    if placement.is_sparse(X):
-        trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
-    trainer.fit(X, Y, epochs, batch_size=batch, shuffle=shuffle, rng=rng,
-                sample_weight=sample_weight, validation_data=validation, metrics=metrics)
+    xp = placement.namespace(plan.device)
+    X, Y, sample_weight, validation = placement.to_device(
+        xp, plan.X, plan.Y, plan.sample_weight, plan.validation, plan.name, plan.device)
+    try:
+        if plan.minimize is not None:
+            plan.minimize(X, Y, sample_weight)
+            return
+        trainer = plan.trainer
+        if placement.is_sparse(X):
+            trainer.gram = False  # K = X^T X is the dense path's shortcut: sparse X multiplies W1
+        trainer.fit(X, Y, plan.epochs, batch_size=plan.batch, shuffle=plan.shuffle,
+                    rng=plan.rng, sample_weight=sample_weight, validation_data=validation,
+                    metrics=plan.metrics)
+    except (KeyboardInterrupt, FloatingPointError) as error:
+        if plan.on_error is None:
+            raise
+        plan.on_error(error)
 
 
 def make_callbacks(estimator: Any, max_iter: int, partial: bool = False) -> list[Callback]:
@@ -254,4 +290,6 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
                   dropout_rng=dropout_rng, l2_per_weight=True)
     del weights
     trainer = Trainer(net, optimizer=optimizer, callbacks=callbacks)
-    return TrainingPlan(trainer, callbacks, dims, activations, stopping)
+    return TrainingPlan(trainer, None, None, epochs, callbacks=callbacks, layer_sizes=dims,
+                        activations=activations, stopping=stopping,
+                        name=name, device=getattr(estimator, "device", "cpu"))

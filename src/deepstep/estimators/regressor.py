@@ -58,7 +58,7 @@ class DNNRegressor(RegressorMixin, _BaseDNN):
         -------
         self : DNNRegressor
         """
-        self._fit(X, y, sample_weight, None, partial=True)
+        self._fit(X, y, sample_weight, partial=True)
         return self
 
     def _encode_targets(self, y: Any, dtype: Any, classes: Any = None,

@@ -1,4 +1,10 @@
-"""What ``fit`` trains on, in memory: the per-example weights and the validation set."""
+"""What the DNN classes' ``fit`` trains on: X and y checked, the weights, the validation set.
+
+:func:`in_memory` and :func:`out_of_core` are step 1 of
+:class:`.core.EstimatorCore`'s fit for ``DNNClassifier``/``DNNRegressor``
+(their parameter table checked, X and y validated, the targets encoded);
+:func:`held_out` is the validation split of both families.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,96 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import is_classifier
+from sklearn.base import RegressorMixin, is_classifier
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-__all__ = ["held_out", "sample_weights", "validation_set"]
+__all__ = ["held_out", "in_memory", "out_of_core", "sample_weights", "validation_set"]
+
+from . import placement
+from ._params import validate_params
+from .core import FitData
 
 Array = NDArray[np.floating]
+
+
+def in_memory(model: Any, X: Any, y: Any, sample_weight: Any, partial: bool,
+              validation_data: Any = None, classes: Any = None) -> FitData:
+    """The parameters checked, X and y validated, the targets encoded as (n_y, m) columns.
+
+    Parameters
+    ----------
+    model : DNNClassifier or DNNRegressor
+    X : {array-like, sparse matrix} of shape (m, n_x)
+    y : array-like of shape (m,) or (m, n_outputs)
+    sample_weight : array-like of shape (m,) or None
+    partial : bool
+        ``partial_fit``; a started model continues in its own dtype and classes.
+    validation_data : (X_val, y_val) or None
+    classes : array-like or None
+        ``partial_fit``'s first call.
+
+    Returns
+    -------
+    FitData
+        Rows X (CSR when sparse), Y of shape (n_y, m), the sample weights
+        (with ``class_weight``), and in ``options`` the checked parameters,
+        the loss by name and ``validation_data``.
+    """
+    checked = validate_params(model)
+    name = type(model).__name__
+    continuing = partial and hasattr(model, "_trainer")
+    X, y = validate_data(model, X, y, accept_sparse=("csr", "csc"),
+                         dtype=[np.float64, np.float32], multi_output=True,
+                         y_numeric=isinstance(model, RegressorMixin), reset=not continuing,
+                         ensure_all_finite=False)
+    placement.check_finite_rows(X, name)
+    X = placement.as_rows(X)  # sparse stays sparse, as CSR
+    if continuing:  # partial_fit keeps the dtype it started with
+        X = X.astype(model.parameters_["W1"].dtype, copy=False)
+    model._check_labels(y, continuing)
+    Y, loss_name = model._encode_targets(y, X.dtype, classes if not continuing
+                                         else getattr(model, "classes_", None))
+    if not np.all(np.isfinite(Y)):
+        raise ValueError(f"{name}.fit: y holds values that are not finite "
+                         f"in {X.dtype} (beyond its range?)")
+    if continuing and Y.shape[0] != model.layer_sizes_[-1]:
+        raise ValueError(f"{name}.partial_fit: y has {Y.shape[0]} output(s) "
+                         f"per example, the model was started with {model.layer_sizes_[-1]}")
+    weights_m = sample_weights(model, sample_weight, X, y)
+    return FitData(X, Y, weights_m, partial, continuing=continuing,
+                   options={"checked": checked, "loss": loss_name,
+                            "validation_data": validation_data})
+
+
+def out_of_core(model: Any, X: Any, y: Any, sample_weight: Any, partial: bool,
+                validation_data: Any = None) -> FitData:
+    """The same for an h5py dataset or a Dask array: read in blocks, never loaded whole.
+
+    Options that need the rows in memory (``partial_fit``, sample and class
+    weights, validation data, early stopping, dropout) are refused by name
+    before anything is read.
+
+    Returns
+    -------
+    FitData
+        X a :class:`~deepstep.outofcore.RowSource` of shape (n_x, m).
+    """
+    checked = validate_params(model)
+    name = type(model).__name__
+    dtype = placement.check_out_of_core_fit(name, X, {
+        "partial_fit": partial, "sample_weight": sample_weight is not None,
+        "validation_data": validation_data is not None,
+        "early_stopping": bool(model.early_stopping),
+        "class_weight": getattr(model, "class_weight", None) is not None,
+        "dropout": bool(model.dropout)})
+    y = placement.out_of_core_targets(name, X, y, real=isinstance(model, RegressorMixin))
+    model.n_features_in_ = int(X.shape[1])
+    Y, loss_name = model._encode_targets(y, dtype, None)
+    source = placement.training_source(X, Y, dtype, model.batch_size)
+    return FitData(source, Y, None, False, out_of_core=True,
+                   options={"checked": checked, "loss": loss_name})
 
 
 def sample_weights(estimator: Any, sample_weight: Any, X: Array, y: Any) -> Array | None:

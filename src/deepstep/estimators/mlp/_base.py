@@ -1,6 +1,8 @@
-"""What MLPClassifier and MLPRegressor share: fit, partial_fit, the forward pass.
+"""What MLPClassifier and MLPRegressor share: the MLP face of the one fit, the forward pass.
 
-A thin layer over deepstep's engine: the weights are initialised by
+``fit`` and ``partial_fit`` are :class:`deepstep.estimators.core.EstimatorCore`'s,
+the same as the DNN classes'; this face supplies scikit-learn's checks (in
+its order), its translation into a training plan and its attributes: the weights are initialised by
 :func:`deepstep.initializers.glorot_uniform_layers`; ``sgd`` and ``adam``
 run :class:`deepstep.training.Trainer` with :class:`~deepstep.optimizers.HeavyBall`
 or :class:`~deepstep.optimizers.EfficientAdam` and the stopping rule of
@@ -26,18 +28,20 @@ from ...initializers import glorot_uniform_layers
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
 from .. import placement
+from ..core import EstimatorCore, FitData
 from ..placement import as_rows, is_out_of_core
+from ..plan import TrainingPlan
 from ._constraints import CONSTRAINTS
 from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
-from ._outofcore import fit_out_of_core, forward_out_of_core
-from ._stochastic import NON_FINITE_MESSAGE, fit_stochastic
+from ._outofcore import block_summed, forward_out_of_core, out_of_core_data
+from ._stochastic import NON_FINITE_MESSAGE, record, stochastic_plan
 
 __all__ = ["BaseMLP"]
 
 STOCHASTIC = ("sgd", "adam")
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(EstimatorCore, BaseEstimator):
     """Base of :class:`MLPClassifier` and :class:`MLPRegressor`; not for direct use."""
 
     _parameter_constraints: dict = CONSTRAINTS
@@ -72,7 +76,7 @@ class BaseMLP(BaseEstimator):
         self
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, partial=False)
 
     def _hidden_sizes(self) -> list[int]:
         sizes = self.hidden_layer_sizes
@@ -81,33 +85,46 @@ class BaseMLP(BaseEstimator):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return sizes
 
-    def _fit(self, X: Any, y: Any, sample_weight: Any = None,
-             incremental: bool = False) -> BaseMLP:
-        if is_out_of_core(X):  # h5py or Dask: read in blocks (mlp/_outofcore.py)
-            return fit_out_of_core(self, X, y, sample_weight, incremental)
+    # -- the core's four steps (deepstep.estimators.core) ----------------------
+    def _training_data(self, X: Any, y: Any, sample_weight: Any, partial: bool) -> FitData:
+        """scikit-learn's checks of X and y, in its order; the first fit's initial weights."""
         hidden = self._hidden_sizes()
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not partial)
+        X, y = self._validate_input(X, y, partial, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         self.n_outputs_ = y.shape[1]
-        layer_units = [X.shape[1], *hidden, self.n_outputs_]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialize(layer_units, X.dtype)
+            self._initialize([X.shape[1], *hidden, self.n_outputs_], X.dtype)
         # A sparse X stays sparse (CSR): full batch multiplies the first layer
         # by it sparsely, mini-batches are densified one at a time.
         X = as_rows(X)
+        return FitData(X, y.astype(X.dtype), sample_weight, partial)
+
+    def _out_of_core_data(self, X: Any, y: Any, sample_weight: Any, partial: bool) -> FitData:
+        """The same for an h5py dataset or a Dask array (:mod:`._outofcore`)."""
+        return out_of_core_data(self, X, y, sample_weight, partial)
+
+    def _training_plan(self, data: FitData) -> TrainingPlan:
+        """sgd and adam: the Trainer (:mod:`._stochastic`); lbfgs: scipy's L-BFGS-B."""
         net, device = self._network()
-        Y = y.astype(X.dtype)
         if self.solver in STOCHASTIC:
-            fit_stochastic(self, net, X, Y, sample_weight, incremental, device)
-        else:
-            self._fit_lbfgs(net, net, X.T, Y.T, sample_weight)
+            return stochastic_plan(self, net, data.X, data.Y, data.sample_weight, data.partial,
+                                   device)
+        # Out of core, the cost and gradient are summed over the blocks.
+        objective = block_summed(net) if data.out_of_core else net
+        Y = np.ascontiguousarray(data.Y.T) if data.out_of_core else data.Y.T
+        return TrainingPlan(None, data.X.T, Y, self.max_iter, sample_weight=data.sample_weight,
+                            device=device, name=type(self).__name__,
+                            minimize=lambda X, Y, w: self._fit_lbfgs(net, objective, X, Y, w))
+
+    def _fitted(self, training: TrainingPlan, data: FitData) -> None:
+        if self.solver in STOCHASTIC:
+            record(self, training, data.partial)
         self._check_finite_weights()
-        return self
 
     def _fit_lbfgs(self, net: Network, objective: Any, X: Any, Y: Any,
                    sample_weight: Any) -> None:

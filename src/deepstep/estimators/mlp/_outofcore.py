@@ -1,13 +1,13 @@
 """MLPClassifier and MLPRegressor on out-of-core X: an h5py dataset or a Dask array.
 
-The DNN classes' out-of-core path (:func:`deepstep.estimators.base._fit_out_of_core`)
+The DNN classes' out-of-core path (``_BaseDNN._out_of_core_data``)
 for the scikit-learn drop-ins, built from the same pieces: the options that
 need the data in memory are refused up front
 (:func:`~deepstep.estimators.placement.check_out_of_core_fit`), the rows are
 read block by block through a :class:`~deepstep.outofcore.RowSource`
 (:func:`~deepstep.estimators.placement.training_source`), and
 
-* ``solver="sgd"`` / ``"adam"`` run :func:`._stochastic.fit_stochastic`
+* ``solver="sgd"`` / ``"adam"`` run :func:`._stochastic.stochastic_plan`
   unchanged: its Trainer cuts each block into mini-batches (with
   ``shuffle=True`` the blocks' order is drawn, then the rows' order inside
   each block, so the draws differ from an in-memory fit's; unshuffled, the
@@ -34,17 +34,17 @@ from sklearn.utils import assert_all_finite, check_random_state
 from ...network import Gradient, Network
 from ...outofcore import RowSource
 from .. import placement
-from ._stochastic import fit_stochastic
+from ..core import FitData
 
-__all__ = ["fit_out_of_core", "forward_out_of_core"]
+__all__ = ["block_summed", "forward_out_of_core", "out_of_core_data"]
 
 STOCHASTIC = ("sgd", "adam")
 
 
 class _Rows:
-    """A RowSource seen as the (n_samples, n_features) rows ``fit_stochastic`` takes.
+    """A RowSource seen as the (n_samples, n_features) rows ``stochastic_plan`` takes.
 
-    ``fit_stochastic`` reads ``X.shape[0]`` (the examples) and hands ``X.T``
+    ``stochastic_plan`` reads ``X.shape[0]`` (the examples) and hands ``X.T``
     (examples as columns) to the Trainer, which takes a RowSource there.
     """
 
@@ -105,8 +105,22 @@ def _targets(est: Any, X: Any, y: Any, dtype: Any, reset: bool) -> Any:
     return y
 
 
-def fit_out_of_core(est: Any, X: Any, y: Any, sample_weight: Any, incremental: bool) -> Any:
-    """``BaseMLP._fit`` on an h5py dataset or a Dask array: read in blocks, never whole.
+def block_summed(net: Network) -> _BlockSummedNetwork:
+    """``net`` whose loss and gradient are summed over a RowSource's blocks (for L-BFGS).
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    object with ``weights`` and ``loss_and_gradient(source, Y)``
+    """
+    return _BlockSummedNetwork(net)
+
+
+def out_of_core_data(est: Any, X: Any, y: Any, sample_weight: Any, incremental: bool) -> FitData:
+    """The MLP's training data on an h5py dataset or a Dask array: read in blocks, never whole.
 
     Parameters
     ----------
@@ -121,7 +135,9 @@ def fit_out_of_core(est: Any, X: Any, y: Any, sample_weight: Any, incremental: b
 
     Returns
     -------
-    est
+    FitData
+        The rows as a block reader (``X.T`` is the RowSource the Trainer and
+        L-BFGS read), the targets of shape (n_samples, n_outputs).
 
     Raises
     ------
@@ -141,21 +157,11 @@ def fit_out_of_core(est: Any, X: Any, y: Any, sample_weight: Any, incremental: b
     est._random_state = check_random_state(est.random_state)
     if first_pass:  # the initial weights: the first draws, as in memory
         est._initialize([X.shape[1], *hidden, est.n_outputs_], dtype)
-    net, device = est._network()
-    if device != "cpu":
-        raise ValueError(f"{type(est).__name__}.fit: device={device!r} needs X in memory; "
-                         "out-of-core data trains on the CPU")
     Y = y.astype(dtype)
-    stochastic = est.solver in STOCHASTIC
     # Full batch (lbfgs) on a Dask array with a running cluster sums on the workers.
     source = placement.training_source(X, np.ascontiguousarray(Y.T), dtype,
-                                       est.batch_size if stochastic else None)
-    if stochastic:
-        fit_stochastic(est, net, _Rows(source), Y, None, incremental)
-    else:
-        est._fit_lbfgs(net, _BlockSummedNetwork(net), source, np.ascontiguousarray(Y.T), None)
-    est._check_finite_weights()
-    return est
+                                       est.batch_size if est.solver in STOCHASTIC else None)
+    return FitData(_Rows(source), Y, None, incremental, out_of_core=True)
 
 
 def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:

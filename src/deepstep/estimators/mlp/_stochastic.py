@@ -12,7 +12,6 @@ the "adaptive" learning rate's cut by 5) and the "invscaling" schedule.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 from sklearn.base import is_classifier
@@ -20,16 +19,18 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ..._backend import copy
+from ..._warnings import warn
 from ...network import Network
 from ...optimizers import Optimizer
 from ...training import Callback, NoImprovementStopping, Trainer
 from ...training.callbacks.schedules import InverseScaling, SampleScheduler, divide_on_plateau
 from .. import placement, plan
+from ..plan import TrainingPlan
 from ..training_data import held_out
 from ._callbacks import EpochRecord, ValidationScore
 from ._network import fitted_views, predict_raw
 
-__all__ = ["NON_FINITE_MESSAGE", "fit_stochastic", "make_optimizer"]
+__all__ = ["NON_FINITE_MESSAGE", "make_optimizer", "record", "stochastic_plan"]
 
 #: scikit-learn's error when training leaves non-finite weights, word for word.
 NON_FINITE_MESSAGE = ("Solver produced non-finite parameter weights. The input data may contain "
@@ -89,14 +90,15 @@ def _plateau(est: Any, optimizer: Optimizer) -> Any:
     return divide_on_plateau(optimizer, factor=5.0, min_lr=1e-6)
 
 
-def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
-                   incremental: bool, device: str = "cpu") -> None:
-    """Train ``net`` (in place) as scikit-learn's stochastic solvers do; set ``est``'s attributes.
+def stochastic_plan(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
+                    incremental: bool, device: str = "cpu") -> TrainingPlan:
+    """scikit-learn's stochastic solvers as a training plan for ``net``.
 
     Parameters
     ----------
     est : MLPClassifier or MLPRegressor
-        Its hyperparameters; receives ``coefs_``, ``loss_curve_``, ... .
+        Its hyperparameters; its bookkeeping callbacks write ``loss_curve_``,
+        ``n_iter_``, ``t_``, ... as the epochs run.
     net : Network
         The weights to train (engine orientation) and what the cost depends on.
     X : ndarray of shape (n_samples, n_features)
@@ -107,6 +109,11 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
         ``partial_fit``: one epoch, the optimizer kept from the last call.
     device : str, default="cpu"
         Where ``net`` lives: the data are copied there once, after the split.
+
+    Returns
+    -------
+    TrainingPlan
+        With the stopping rule in ``stopping``, recorded by :func:`record`.
     """
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = make_optimizer(est)
@@ -143,24 +150,39 @@ def fit_stochastic(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     trainer = Trainer(net, optimizer=est._optimizer, callbacks=callbacks,
                       on_divergence="warn" if early else "raise")
     est.n_iter_ = 0
-    epochs = 1 if incremental else est.max_iter
-    try:
-        X, Y, sample_weight, _ = placement.to_device(xp, X.T, Y.T, sample_weight, None,
-                                                     type(est).__name__, device)
-        plan.run(trainer, X, Y, epochs, batch=batch, shuffle=bool(est.shuffle),
-                 rng=est._random_state, sample_weight=sample_weight)
-    except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.", stacklevel=3)
-    except FloatingPointError as error:
-        raise ValueError(NON_FINITE_MESSAGE) from error
-    est.coefs_, est.intercepts_ = fitted_views(net)
+    return TrainingPlan(trainer, X.T, Y.T, 1 if incremental else est.max_iter, batch=batch,
+                        shuffle=bool(est.shuffle), rng=est._random_state,
+                        sample_weight=sample_weight, device=device, name=type(est).__name__,
+                        on_error=_as_sklearn_does, callbacks=callbacks, stopping=stopping)
+
+
+def _as_sklearn_does(error: BaseException) -> None:
+    """Ctrl-C ends the fit with a warning; a non-finite step is scikit-learn's ValueError."""
+    if isinstance(error, KeyboardInterrupt):
+        warn("Training interrupted by user.")
+        return
+    raise ValueError(NON_FINITE_MESSAGE) from error
+
+
+def record(est: Any, training: TrainingPlan, incremental: bool) -> None:
+    """The attributes the epochs' callbacks do not write: weights, stopping state, warning.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+    training : TrainingPlan
+        From :func:`stochastic_plan`, after its run.
+    incremental : bool
+        ``partial_fit``: never warns about ``max_iter``.
+    """
+    stopping = training.stopping
+    est.coefs_, est.intercepts_ = fitted_views(training.trainer.net)
     est._no_improvement_count = stopping.wait
-    if early:
+    if est.early_stopping:
         est.best_validation_score_ = stopping.best
         est._best_weights = stopping.best_weights
     else:
         est.best_loss_ = stopping.best
     if not incremental and stopping.stopped_epoch is None and est.n_iter_ == est.max_iter:
-        warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and "
-                      "the optimization hasn't converged yet.", ConvergenceWarning,
-                      stacklevel=3)
+        warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter}) reached and the "
+             "optimization hasn't converged yet.", ConvergenceWarning)

@@ -177,7 +177,7 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
                 self._label_binarizer.fit(y)
             else:
                 self._label_binarizer.fit(classes)
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, partial=True)
 
     def predict_proba(self, X: Any) -> Any:
         """Probability of each class, in the order of ``classes_``.

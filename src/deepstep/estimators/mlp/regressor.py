@@ -135,4 +135,4 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
         self
         """
         self._validate_params()
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight, partial=True)
