@@ -14,6 +14,7 @@ scikit-learn 1.9's.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ... import _config
 from ..._backend import is_numpy
+from ..._warnings import warn
 from ...initializers import glorot_uniform_layers
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
@@ -135,7 +137,12 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         """
         result = minimize_lbfgs(objective, X, Y, sample_weight, max_iter=self.max_iter,
                                 max_fun=self.max_fun, tol=self.tol)
-        self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        # scikit-learn's helper warns with its own stacklevel; re-issued at the user's line.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+        for w in caught:
+            warn(str(w.message), w.category)
         self.loss_ = float(result.fun)
         self.coefs_, self.intercepts_ = fitted_views(net)
 
