@@ -20,6 +20,33 @@ bias (n_out,) and its activation. The input ``"X"`` and every initializer
 have the model's dtype (float32 or float64): a float64 model runs in float64
 end to end. onnx is an optional dependency (``pip install 'deepstep[onnx]'``),
 imported only when :func:`export_onnx` is called.
+
+In detail:
+
+The graph's input is ``"X"`` of shape (N, n_features) in the model's
+dtype, N any number of rows: the rows ``predict`` takes, after whatever
+preprocessing the model was trained on (an image model takes flattened
+pixels scaled as in training). Its outputs:
+
+* classifier: ``"label"`` of shape (N,), the predicted values of
+  ``classes_`` themselves (an int64 tensor for integer, boolean or
+  integral float classes; a string tensor for string classes), equal to
+  ``predict``; ``"probabilities"`` of shape (N, n_classes), equal to
+  ``predict_proba`` (for one sigmoid output unit the columns
+  ``[1 - p, p]``). A label is the most probable class, or for one
+  sigmoid unit ``classes_[1]`` where ``p > 0.5`` strictly, as ``predict``.
+* multi-label classifier: ``"label"`` of shape (N, n_labels), int64 1
+  where a label's probability is strictly above 0.5, else 0;
+  ``"probabilities"`` of shape (N, n_labels).
+* regressor: ``"variable"`` of shape (N, n_outputs) (a single target is
+  one column; ``predict`` returns it raveled).
+
+Hidden activations map to ONNX's Relu, Tanh, Sigmoid, Softmax (over the
+units), Exp, or nothing (identity); leaky_relu is LeakyRelu (slope
+:data:`deepstep.activations.LEAKY_SLOPE`) in float32 and
+``Max(Z, slope Z)`` in float64: LeakyRelu's alpha is a float32 attribute
+(0.0099999998 in a float64 graph), and not every runtime has a float64
+LeakyRelu kernel (onnxruntime's CPU provider long had float32 only).
 """
 
 from __future__ import annotations
@@ -109,30 +136,8 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
 
     Notes
     -----
-    The graph's input is ``"X"`` of shape (N, n_features) in the model's
-    dtype, N any number of rows: the rows ``predict`` takes, after whatever
-    preprocessing the model was trained on (an image model takes flattened
-    pixels scaled as in training). Its outputs:
-
-    * classifier: ``"label"`` of shape (N,), the predicted values of
-      ``classes_`` themselves (an int64 tensor for integer, boolean or
-      integral float classes; a string tensor for string classes), equal to
-      ``predict``; ``"probabilities"`` of shape (N, n_classes), equal to
-      ``predict_proba`` (for one sigmoid output unit the columns
-      ``[1 - p, p]``). A label is the most probable class, or for one
-      sigmoid unit ``classes_[1]`` where ``p > 0.5`` strictly, as ``predict``.
-    * multi-label classifier: ``"label"`` of shape (N, n_labels), int64 1
-      where a label's probability is strictly above 0.5, else 0;
-      ``"probabilities"`` of shape (N, n_labels).
-    * regressor: ``"variable"`` of shape (N, n_outputs) (a single target is
-      one column; ``predict`` returns it raveled).
-
-    Hidden activations map to ONNX's Relu, Tanh, Sigmoid, Softmax (over the
-    units), Exp, or nothing (identity); leaky_relu is LeakyRelu (slope
-    :data:`deepstep.activations.LEAKY_SLOPE`) in float32 and
-    ``Max(Z, slope Z)`` in float64: LeakyRelu's alpha is a float32 attribute
-    (0.0099999998 in a float64 graph), and not every runtime has a float64
-    LeakyRelu kernel (onnxruntime's CPU provider long had float32 only).
+    The graph's input and outputs, and how each activation is written, are
+    described in this module's docstring (:mod:`deepstep.export`).
 
     Raises
     ------
