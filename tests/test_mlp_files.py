@@ -362,3 +362,28 @@ def test_cli_export_of_an_mlp_file_runs_in_onnxruntime(kind, dtype, tmp_path, ca
     else:
         np.testing.assert_allclose(got["variable"], model.predict(X), rtol=tol, atol=tol)
 
+
+
+@pytest.mark.parametrize("cls", ["DNNClassifier", "MLPClassifier"])
+def test_a_model_fitted_on_a_dataframe_keeps_its_feature_names(cls, tmp_path):
+    import warnings
+
+    import pandas as pd
+
+    import deepstep
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.standard_normal((30, 3)), columns=["age", "height", "weight"])
+    y = (frame["age"] > 0).astype(int)
+    est = getattr(deepstep, cls)((3,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(frame, y)
+    est.save(tmp_path / "m.npz")
+    loaded = deepstep.load(tmp_path / "m.npz")
+    assert list(loaded.feature_names_in_) == ["age", "height", "weight"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X has feature names, but ... fitted without"
+        np.testing.assert_array_equal(loaded.predict_proba(frame), est.predict_proba(frame))
+    with pytest.raises(ValueError, match="feature names"):
+        loaded.predict(frame[["weight", "height", "age"]])

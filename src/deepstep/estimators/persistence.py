@@ -203,6 +203,9 @@ def save_model(model: Any, path: str | os.PathLike[str], *,
         metadata["input_shape"] = check_input_shape(input_shape, model, func)
     if class_names is not None:
         metadata["class_names"] = check_class_names(class_names, model, func)
+    names = getattr(model, "feature_names_in_", None)
+    if names is not None:  # a DataFrame's columns: checked again by predict after load
+        config["feature_names"] = [str(n) for n in names]
     save_arrays(name, config, arrays)
 
 
@@ -295,14 +298,26 @@ def load(path: str | os.PathLike[str]) -> Any:
     if unknown:
         raise ModelFileError(f"{name}: unknown activation(s) {unknown}")
     try:
-        if issubclass(cls, MLPFile):
-            return _rebuild_mlp(cls, config, arrays, name)
-        return _rebuild(cls, config, arrays, name)
+        rebuild = _rebuild_mlp if issubclass(cls, MLPFile) else _rebuild
+        return _set_feature_names(rebuild(cls, config, arrays, name), config, name)
     except ModelFileError:
         raise
     except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
         raise ModelFileError(f"{name}: inconsistent model configuration "
                              f"({type(exc).__name__}: {exc})") from None
+
+
+def _set_feature_names(model: Any, config: dict[str, Any], name: str) -> Any:
+    """``feature_names_in_`` from the file (a model fitted on a DataFrame), checked."""
+    names = config.get("feature_names")
+    if names is None:
+        return model
+    if (not isinstance(names, list) or not all(isinstance(n, str) for n in names)
+            or len(names) != model.n_features_in_):
+        raise ModelFileError(f"{name}: 'feature_names' must be a list of "
+                             f"{model.n_features_in_} strings, got {str(names)[:80]}")
+    model.feature_names_in_ = np.asarray(names, dtype=object)
+    return model
 
 
 def _check_outputs(cls: type, config: dict[str, Any], name: str) -> Any:
