@@ -11,9 +11,10 @@ themselves cost. It is timed in ``benchmarks/run.py``, never used by deepstep.
 Every run starts again from the same initial weights, as every round's
 ``DNNClassifier.fit`` does: an epoch that went on training the previous
 round's weights would race deepstep's first epoch against a later one, and
-in float32 later epochs here run 3x slower (once the softmax is confident,
-its tiny outputs and deltas are subnormal numbers, slow in the products),
-which made this contender's median meaningless.
+in float32 later epochs of this function ran 3x slower here (why is not
+established: no subnormal value turned up in its softmax outputs, deltas or
+weights in epochs 2-3, and deepstep's own epochs 2-4 showed no such
+slowdown), which made this contender's median meaningless.
 """
 
 from __future__ import annotations
