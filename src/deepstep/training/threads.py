@@ -18,7 +18,8 @@ BLAS threads during every fit, and every prediction of at least
 :attr:`BlasThreads.EXPLICIT_MIN_MACS` multiply-adds, whatever the load
 (bit-for-bit reproducible fits and predictions on a loaded machine: OpenBLAS
 0.3.31 on two cores gives some products different last bits on one and on
-two threads, e.g. (k, 784) x (784, 256) for any k from 7 to 16384, float32
+two threads, e.g. (k, 784) x (784, 256) for each k tried (7, 100, 1000,
+5000, 16384; not k = 1), float32
 and float64); ``off``: leave the BLAS
 thread count alone. With ``n`` below the core count a prediction runs on
 fewer cores than a library left at its default (scikit-learn's
