@@ -41,7 +41,8 @@ from ...network import Network
 from ...propagation import forward
 from .base import Callback, Logs
 
-__all__ = ["AUTO_BUDGET", "QUANTILES", "LayerStatistics", "active_recorders", "recording", "unit_health"]
+__all__ = ["AUTO_BUDGET", "QUANTILES", "LayerStatistics", "active_recorders", "observing", "recording",
+           "unit_health"]
 
 #: The quantiles kept of every distribution: 5%, 25%, median, 75%, 95%.
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -268,9 +269,35 @@ def _sample_columns(data: Any, sample: int) -> tuple[np.ndarray, np.ndarray] | N
     return np.ascontiguousarray(Xs), np.ascontiguousarray(Ys)
 
 
-def active_recorders() -> list[LayerStatistics]:
-    """The :class:`LayerStatistics` of the :func:`recording` blocks open in this thread."""
+def active_recorders() -> list[Any]:
+    """The callbacks of the :func:`recording` / :func:`observing` blocks open in this thread."""
     return list(getattr(_LOCAL, "stack", ()))
+
+
+@contextmanager
+def observing(callback: Any) -> Iterator[Any]:
+    """Give ``callback`` to every :class:`Trainer` fit in the ``with`` block (this thread).
+
+    What :func:`recording` does with its :class:`LayerStatistics`, for any
+    callback (the diagnostics use it to see a fit's initial weights).
+
+    Parameters
+    ----------
+    callback : Callback
+
+    Yields
+    ------
+    Callback
+        ``callback`` itself.
+    """
+    stack = getattr(_LOCAL, "stack", None)
+    if stack is None:
+        stack = _LOCAL.stack = []
+    stack.append(callback)
+    try:
+        yield callback
+    finally:
+        stack.remove(callback)
 
 
 @contextmanager
@@ -302,12 +329,5 @@ def recording(every: int | str = "auto", sample: int = 64) -> Iterator[LayerStat
     >>> sorted({row["epoch"] for row in stats.history})
     [0, 1, 2]
     """
-    stats = LayerStatistics(every=every, sample=sample)
-    stack = getattr(_LOCAL, "stack", None)
-    if stack is None:
-        stack = _LOCAL.stack = []
-    stack.append(stats)
-    try:
+    with observing(LayerStatistics(every=every, sample=sample)) as stats:
         yield stats
-    finally:
-        stack.remove(stats)
