@@ -57,11 +57,15 @@ def units(v: ModelView, X: np.ndarray) -> Check:
 
 
 def gradient_flow(v: ModelView, X: np.ndarray, Y: np.ndarray) -> Check:
-    """Per-layer gradient norms at the fitted weights: vanishing, exploding, or none at all."""
+    """Per-layer norms of the cost's gradient (without L2) at the fitted weights.
+
+    Vanishing (the first layer's under 1e-3 of the last's), exploding (over
+    1e3 times), non-finite, or exactly zero for a layer (dead units).
+    """
     name = "gradient flow"
     net = v.network()
-    with np.errstate(all="ignore"):
-        cost, grad = net.loss_and_gradient(X, Y, check_finite=False)
+    with np.errstate(all="ignore"):  # the data's gradient: L2's would hide a dead layer's 0
+        cost, grad = net.loss_and_gradient(X, Y, check_finite=False, penalty=False)
     norms = [float(np.linalg.norm(dW)) for dW, _ in grad.pairs]
     relative = [g / max(float(np.linalg.norm(W)), 1e-300) for g, (W, _) in
                 zip(norms, v.weights, strict=True)]
