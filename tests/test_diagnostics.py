@@ -1,4 +1,4 @@
-"""deepstep.diagnose: every check trips on a case built to trip it, and stays ok on one built not to.
+"""deepstep.diagnose: each check trips on a case built to trip it, and stays ok on one built not to.
 
 Oracles are computed here, independently: entropies and variances by hand,
 dead units from Z = X W + b in NumPy, gradients by centred differences of a

@@ -2,8 +2,9 @@
 
 The course's functions are in :mod:`deepstep.steps`, its data in
 :mod:`deepstep.datasets`; :func:`gradcheck` verifies backpropagation against
-finite differences, :func:`diagnose` checks a fitted network's training health
-and :func:`recording` records per-layer statistics during training and :func:`export_onnx` writes a fitted model as ONNX;
+finite differences; :func:`diagnose` checks a fitted network's training health
+and :func:`recording` records per-layer statistics during training;
+:func:`export_onnx` writes a fitted model as ONNX;
 :func:`config_context`, :func:`set_config` and :func:`get_config` hold the
 run-time settings (prediction's block sizes).
 """
@@ -19,6 +20,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import datasets, steps
+    from .diagnostics import diagnose
     from .estimators import (
         COURSE_SETTINGS,
         DNNClassifier,
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
         MLPRegressor,
     )
     from .estimators.persistence import load
-    from .diagnostics import diagnose
     from .export import export_onnx
     from .gradient_check import gradcheck
     from .io import ModelFileError

@@ -158,7 +158,7 @@ class _InitialWeights:
 
         self.weights = [(to_numpy(W).copy(), to_numpy(b).copy())
                         for W, b in self.trainer.weights]
-        raise _Enough
+        raise _EnoughError
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("on_"):
@@ -166,7 +166,7 @@ class _InitialWeights:
         raise AttributeError(name)
 
 
-class _Enough(Exception):
+class _EnoughError(Exception):
     """Ends the re-initialising fit once its initial weights are copied."""
 
 
@@ -193,7 +193,7 @@ def initial_loss(v: ModelView, X: Any, y: Any, Xe: np.ndarray, Ye: np.ndarray
         with warnings.catch_warnings(), observing(grab):
             warnings.simplefilter("ignore")
             fresh.fit(_rows(X), y)
-    except Exception:  # _Enough, or whatever the estimator made of it
+    except Exception:  # _EnoughError, or whatever the estimator made of it
         pass
     if grab.weights is not None:
         net = v.network(grab.weights)

@@ -102,7 +102,8 @@ def balance(v: ModelView, Y: np.ndarray, Y_test: np.ndarray | None) -> Check:
     if Y_test is None:
         shares = np.concatenate([train, 1 - train]) if v.kind == "binary" else train
         low = float(shares.min())
-        finding = "train shares " + ", ".join(f"{n} {s:.0%}" for n, s in zip(names, train))
+        finding = "train shares " + ", ".join(
+            f"{n} {s:.0%}" for n, s in zip(names, train, strict=True))
         if low < 0.1:
             return Check(name, "warn", finding + f"; the rarest class is {low:.0%}",
                          "accuracy can look good by ignoring the rare class: look at the "
@@ -113,7 +114,7 @@ def balance(v: ModelView, Y: np.ndarray, Y_test: np.ndarray | None) -> Check:
     gap = float(np.max(np.abs(train - test)))
     details["max_difference"] = gap
     finding = "; ".join(f"{n}: {a:.0%} of train, {b:.0%} of test"
-                        for n, a, b in zip(names, train, test))
+                        for n, a, b in zip(names, train, test, strict=True))
     if gap > 0.2:
         return Check(name, "fail", finding, "the splits differ: a test score then says little "
                      "about new data; split the data again, stratified by class", details)

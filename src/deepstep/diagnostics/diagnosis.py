@@ -1,4 +1,4 @@
-"""The result of :func:`deepstep.diagnose`: checks, each ok, warn or fail, with numbers and advice."""
+"""What :func:`deepstep.diagnose` returns: checks, each ok, warn or fail, with numbers, advice."""
 
 from __future__ import annotations
 

@@ -41,8 +41,8 @@ from ...network import Network
 from ...propagation import forward
 from .base import Callback, Logs
 
-__all__ = ["AUTO_BUDGET", "QUANTILES", "LayerStatistics", "active_recorders", "observing", "recording",
-           "unit_health"]
+__all__ = ["AUTO_BUDGET", "QUANTILES", "LayerStatistics", "active_recorders", "layer_statistics",
+           "observing", "recording", "unit_health"]
 
 #: The quantiles kept of every distribution: 5%, 25%, median, 75%, 95%.
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
