@@ -463,3 +463,28 @@ def test_float32_models_are_diagnosed():
     assert view(model).dtype == np.float32
     d = deepstep.diagnose(model, X.astype(np.float32), y)
     assert d.get("gradient check").status == "ok"
+
+
+# ------------------------------------------------------------------ deepstep train
+
+def test_deepstep_train_prints_the_failing_checks(tmp_path, cat_dir, capsys):
+    from deepstep.cli import main
+
+    assert main(["train", "--data", str(cat_dir), "--quiet", "--plot", "none",
+                 "--learning-rate", "0.1", "--out", str(tmp_path / "m.npz")]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL constant predictor: predicts 0 for 100% of the 209" in out
+    assert "FAIL class balance" in out and "OK " not in out
+
+
+def test_the_issues_gradcheck_on_the_cat_images_is_explained_by_a_kink(cat_dir):
+    # [12288, 3, 2, 1], 10 cat images, the default initialisation (random_state=3): a dead
+    # first layer and zero biases put Z2 on ReLU's kink, and the course's 2e-7 rule "fails".
+    data = deepstep.datasets.load_catvnoncat(cat_dir)
+    X = data.train_x[:10].reshape(10, -1).T / 255.0
+    Y = data.train_y[:10].reshape(1, -1)
+    p = initialize_parameters_deep([12288, 3, 2, 1])
+    assert np.all(p["b2"] == 0) and kinks(p, X, epsilon=1e-7) == {2: 10}
+    result = gradcheck_details(p, X, Y, epsilon=1e-7, max_parameters=3000)
+    assert result.error > 2e-7 and result.kinks == {2: 10}
+    assert result.error_away < 2e-7 and result.kinks_away == {}
