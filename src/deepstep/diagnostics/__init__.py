@@ -141,7 +141,7 @@ def _columns(X: np.ndarray, Y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarr
     if m <= k:
         return X, Y
     idx = np.unique(np.linspace(0, m - 1, k).round().astype(np.intp))
-    return np.ascontiguousarray(X[:, idx]), np.ascontiguousarray(Y[:, idx])
+    return np.asfortranarray(X[:, idx]), np.ascontiguousarray(Y[:, idx])
 
 
 class _InitialWeights:

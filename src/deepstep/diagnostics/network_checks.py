@@ -157,7 +157,8 @@ def gradient_check(v: ModelView, X: np.ndarray, Y: np.ndarray, *, examples: int 
     for l, (W, b) in enumerate(v.weights, start=1):
         params[f"W{l}"], params[f"b{l}"] = W, b
     with np.errstate(all="ignore"):
-        result = gradcheck_details(params, X[:, idx], Y[:, idx], v.activations, epsilon,
+        result = gradcheck_details(params, np.asfortranarray(X[:, idx]), Y[:, idx],
+                                   v.activations, epsilon,
                                    v.loss.name, v.alpha, max_parameters=max_parameters)
     details = {"error": result.error, "kinks": {str(k): n for k, n in result.kinks.items()},
                "error_away": result.error_away, "shift": result.shift,

@@ -145,7 +145,7 @@ class ModelView:
         return self.model.predict_proba(X)
 
     def inputs(self, X: Any) -> Array:
-        """X of shape (m, n_x) as the engine's (n_x, m), in the weights' dtype.
+        """X of shape (m, n_x) as the engine's (n_x, m) (a transposed view), in the weights' dtype.
 
         Raises
         ------
@@ -158,7 +158,8 @@ class ModelView:
         if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
             raise ValueError(f"X must have shape (n_samples, {self.layer_sizes[0]}), got "
                              f"{X.shape}")
-        return np.ascontiguousarray(X.T, dtype=self.dtype)
+        # the examples as contiguous rows, X.T a view: W @ X is then BLAS's fast case
+        return np.ascontiguousarray(X, dtype=self.dtype).T
 
     def targets(self, y: Any) -> Array:
         """y as the engine's targets Y of shape (n_y, m), as the training encoded it.

@@ -256,7 +256,7 @@ def _sample_columns(data: Any, sample: int) -> tuple[np.ndarray, np.ndarray] | N
     if hasattr(X, "read") and hasattr(X, "starts"):  # out of core: from its first block
         rows = X.read(0)[:sample]
         m = rows.shape[0]
-        return np.ascontiguousarray(rows.T), to_numpy(Y[:, :m]).copy()
+        return rows.T, to_numpy(Y[:, :m]).copy()
     m = X.shape[1]
     idx = np.unique(np.linspace(0, m - 1, min(sample, m)).round().astype(np.intp))
     xp = namespace(X)
@@ -265,8 +265,9 @@ def _sample_columns(data: Any, sample: int) -> tuple[np.ndarray, np.ndarray] | N
     else:
         where = xp.asarray(idx)
         Xs, Ys = xp.take(X, where, axis=1), xp.take(Y, where, axis=1)
-    Xs, Ys = to_numpy(Xs), to_numpy(Ys)
-    return np.ascontiguousarray(Xs), np.ascontiguousarray(Ys)
+    # One example per contiguous row, as the fit's own X.T: W @ X with a C-ordered
+    # X of shape (12288, 64) took 30 times as long in OpenBLAS 0.3 (0.5 s against 16 ms).
+    return np.asfortranarray(to_numpy(Xs)), np.ascontiguousarray(to_numpy(Ys))
 
 
 def active_recorders() -> list[Any]:
