@@ -488,3 +488,16 @@ def test_the_issues_gradcheck_on_the_cat_images_is_explained_by_a_kink(cat_dir):
     result = gradcheck_details(p, X, Y, epsilon=1e-7, max_parameters=3000)
     assert result.error > 2e-7 and result.kinks == {2: 10}
     assert result.error_away < 2e-7 and result.kinks_away == {}
+
+
+def test_print_failing_prints_only_the_checks_not_ok_and_survives_bad_test_labels(capsys):
+    X, y = _blobs()
+    model = _mlp(X, y)
+    model.coefs_[-1][:] = 0.0
+    model.intercepts_[-1][:] = -5.0
+    d = deepstep.diagnostics.print_failing(model, X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [c.line() for c in d.failing()] and lines
+    assert any(line.startswith("FAIL constant predictor") for line in lines)
+    assert deepstep.diagnostics.print_failing(model, X, y, X_test=X, y_test=y + 5) is None
+    assert "checks not run" in capsys.readouterr().out

@@ -188,8 +188,8 @@ def initial_loss(v: ModelView, X: Any, y: Any, Xe: np.ndarray, Ye: np.ndarray
     grab = _InitialWeights()
     try:
         fresh = clone(v.model)
-        if "warm_start" in fresh.get_params():
-            fresh.set_params(warm_start=False)
+        quiet = {k: False for k in ("warm_start", "verbose") if k in fresh.get_params()}
+        fresh.set_params(**quiet)
         with warnings.catch_warnings(), observing(grab):
             warnings.simplefilter("ignore")
             fresh.fit(_rows(X), y)
@@ -206,7 +206,7 @@ def initial_loss(v: ModelView, X: Any, y: Any, Xe: np.ndarray, Ye: np.ndarray
 
 
 def print_failing(model: Any, X: Any, y: Any, *, X_test: Any = None, y_test: Any = None,
-                  file: Any = None) -> Diagnosis:
+                  file: Any = None) -> Diagnosis | None:
     """Print the one-line findings of the checks that are not ok (``deepstep train``'s).
 
     Parameters
@@ -218,9 +218,16 @@ def print_failing(model: Any, X: Any, y: Any, *, X_test: Any = None, y_test: Any
 
     Returns
     -------
-    Diagnosis
+    Diagnosis or None
+        None when the data cannot be diagnosed (test labels the model never
+        saw, say): one line says why instead, and nothing is raised, since a
+        trained model must not be lost to its diagnosis.
     """
-    diagnosis = diagnose(model, X, y, X_test=X_test, y_test=y_test)
+    try:
+        diagnosis = diagnose(model, X, y, X_test=X_test, y_test=y_test)
+    except ValueError as error:
+        print(f"training-health checks not run: {error}", file=file)
+        return None
     for check in diagnosis.failing():
         print(check.line(), file=file)
     return diagnosis

@@ -171,6 +171,11 @@ class ModelView:
         """
         y = np.asarray(y)
         n_y = self.layer_sizes[-1]
+        if self.kind in ("binary", "multiclass"):
+            unseen = np.setdiff1d(np.unique(y), self.classes)
+            if len(unseen):  # scikit-learn's LabelBinarizer would encode them as all zeros
+                raise ValueError(f"y holds labels {unseen.tolist()[:5]} the model was not "
+                                 f"trained on (its classes: {self.classes.tolist()})")
         if self._dnn:
             Y, _ = self.model._encode_targets(y, self.dtype, classes=self.classes, store=False)
             Y = np.asarray(Y, dtype=self.dtype)
