@@ -188,3 +188,13 @@ def test_statistics_feed_the_diagnosis():
                 for l in (1, 2)]
     assert check.details["ratios"] == pytest.approx(expected)
     assert "recorded" in check.finding
+
+
+def test_each_fit_in_a_recording_block_records_its_first_and_last_epoch():
+    X, y = _data()
+    with recording() as stats:
+        _gd(30).fit(X, y)
+        first = len(stats.history)
+        MLPClassifier((5,), max_iter=12, random_state=0).fit(X, y)
+    second = sorted({r["epoch"] for r in stats.history[first:]})
+    assert second[0] == 0 and second[-1] == 11
