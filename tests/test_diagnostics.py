@@ -501,3 +501,12 @@ def test_print_failing_prints_only_the_checks_not_ok_and_survives_bad_test_label
     assert any(line.startswith("FAIL constant predictor") for line in lines)
     assert deepstep.diagnostics.print_failing(model, X, y, X_test=X, y_test=y + 5) is None
     assert "checks not run" in capsys.readouterr().out
+
+
+def test_lbfgs_has_no_learning_rate_to_judge():
+    X, y = _blobs()
+    model = _mlp(X, y, solver="lbfgs", max_iter=50)
+    check = deepstep.diagnose(model, X, y).get("update-to-weight ratio")
+    assert check.status == "ok" and "L-BFGS" in check.finding
+    assert deepstep.diagnose(model, X, y).get("initial loss").details["source"] == \
+        "not available"  # no Trainer runs: no initial weights to see, no loss curve

@@ -198,3 +198,21 @@ def test_each_fit_in_a_recording_block_records_its_first_and_last_epoch():
         MLPClassifier((5,), max_iter=12, random_state=0).fit(X, y)
     second = sorted({r["epoch"] for r in stats.history[first:]})
     assert second[0] == 0 and second[-1] == 11
+
+
+def test_out_of_core_fits_are_recorded_from_their_first_block(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    X, y = _data(m=60)
+    path = tmp_path / "data.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("X", data=X)
+    with h5py.File(path, "r") as f, recording(every=1, sample=1000) as stats:
+        model = _gd(3).fit(f["X"], y)
+    memory = LayerStatistics(every=1, sample=1000)
+    _gd(3, callbacks=[memory]).fit(X, y)
+    # the first block holds every row here: the same statistics as in memory
+    assert [r["epoch"] for r in stats.history] == [0, 0, 1, 1, 2, 2]
+    for a, b in zip(stats.history, memory.history, strict=True):
+        assert a["gradient_norm"] == pytest.approx(b["gradient_norm"], rel=1e-9)
+        assert a["activation_quantiles"] == pytest.approx(b["activation_quantiles"])
+    assert model.n_iter_ == 3

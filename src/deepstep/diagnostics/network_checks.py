@@ -110,6 +110,9 @@ def update_ratio(v: ModelView, X: np.ndarray, Y: np.ndarray, statistics: Any) ->
         ratios, source = _recorded_ratios(history, len(v.weights)), "recorded during training"
     else:
         lr, solver = _learning_rate(v.model)
+        if solver == "lbfgs":
+            return Check(name, "ok", "L-BFGS chooses its own step sizes", "nothing to do",
+                         {"solver": solver})
         if lr is None:
             return Check(name, "ok", f"no learning rate to estimate it with (solver "
                          f"{solver})", "record it with deepstep.recording()", {})
