@@ -253,6 +253,10 @@ def _train(args: argparse.Namespace) -> int:
         clf.save(args.out, input_shape=data.train_x.shape[1:],
                  class_names=[data.classes[int(c)] for c in clf.classes_])
     print(f"model written to {args.out}")
+    from .diagnostics import print_failing  # the training-health checks not ok, one line each
+
+    test = (test_x, data.test_y) if len(test_x) else (None, None)
+    print_failing(clf, train_x, data.train_y, X_test=test[0], y_test=test[1])
     if plot is not None:
         with _writing("--plot", plot):
             _plot_costs(clf.loss_curve_, Path(plot),
