@@ -3,6 +3,7 @@
 The course's functions are in :mod:`deepstep.steps`, its data in
 :mod:`deepstep.datasets`; :func:`gradcheck` verifies backpropagation against
 finite differences and :func:`export_onnx` writes a fitted model as ONNX;
+:func:`report` writes a fitted network's training-health report (HTML);
 :func:`config_context`, :func:`set_config` and :func:`get_config` hold the
 run-time settings (prediction's block sizes).
 """
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from .export import export_onnx
     from .gradient_check import gradcheck
     from .io import ModelFileError
+    from .report import report
 
 # The public names are imported when first used: ``import deepstep`` alone
 # (what ``deepstep --help`` and a usage error need) then skips scikit-learn,
@@ -44,6 +46,7 @@ _LAZY = {
     "export_onnx": ".export",
     "gradcheck": ".gradient_check",
     "load": ".estimators.persistence",
+    "report": ".report",
     "steps": None,
 }
 
@@ -61,6 +64,7 @@ __all__ = [
     "get_config",
     "gradcheck",
     "load",
+    "report",
     "set_config",
     "steps",
 ]
