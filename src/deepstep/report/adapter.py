@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["diagnose", "view"]
+__all__ = ["diagnose", "recording", "view"]
 
 
 def view(model: Any) -> Any:
@@ -52,3 +52,21 @@ def diagnose(model: Any, X: Any, y: Any, *, X_test: Any = None, y_test: Any = No
     from ..diagnostics import diagnose as run_checks
 
     return run_checks(model, X, y, X_test=X_test, y_test=y_test, statistics=statistics)
+
+
+def recording(every: int = 1) -> Any:
+    """A context manager yielding a ``LayerStatistics`` that training inside it feeds.
+
+    Parameters
+    ----------
+    every : int, default=1
+        Record every ``every``-th epoch.
+
+    Returns
+    -------
+    context manager
+        ``deepstep.recording(every)``.
+    """
+    from ..diagnostics import recording as record
+
+    return record(every=every)

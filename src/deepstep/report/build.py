@@ -75,7 +75,8 @@ def report(model: Any, X: Any = None, y: Any = None, *, X_test: Any = None, y_te
     OSError
         ``out`` or ``png_dir`` cannot be written (raised before any work).
     """
-    out_path, figure_dir = _check_paths(out, png_dir)
+    out_path, figure_dir = check_paths(out, png_dir)
+    given = (X, y, X_test, y_test)  # the checks get the data as given (a DataFrame stays one)
     X, y, X_test, y_test = _check_data(X, y, X_test, y_test)
     history = _check_statistics(statistics)
     view = adapter.view(model)
@@ -88,8 +89,9 @@ def report(model: Any, X: Any = None, y: Any = None, *, X_test: Any = None, y_te
     names = _class_names(class_names, view, model)
     checks = None
     if X is not None:
-        checks = adapter.diagnose(model, X, y, X_test=X_test, y_test=y_test,
-                                  statistics=statistics)
+        checks = adapter.diagnose(model, given[0], given[1], X_test=given[2],
+                                  y_test=given[3], statistics=statistics)
+    view = _Predicting(view, model)
     sections = _sections(view, model, X, y, X_test, y_test, history, shape, names, checks)
     title = f"deepstep report: {type(model).__name__} {list(view.layer_sizes)}"
     doc = document(title, _summary(view, model, names, (X, y, X_test, y_test), figure_dir),
@@ -98,7 +100,47 @@ def report(model: Any, X: Any = None, y: Any = None, *, X_test: Any = None, y_te
     return out_path
 
 
-def _check_paths(out: Any, png_dir: Any) -> tuple[Path, Path]:
+class _Predicting:
+    """A ModelView whose ``predict`` takes arrays even for a model fitted on named columns.
+
+    A model fitted on a DataFrame warns when it predicts on an array; the
+    pictures and the decision boundary's grid are arrays, so they go back
+    into a DataFrame with the model's column names first.
+    """
+
+    def __init__(self, view: Any, model: Any) -> None:
+        self._view = view
+        self._columns = getattr(model, "feature_names_in_", None)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._view, name)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if self._columns is not None:
+            try:
+                import pandas as pd
+            except ImportError:  # no pandas: the model was fitted on another named table
+                pass
+            else:
+                X = pd.DataFrame(X, columns=self._columns)
+        return np.asarray(self._view.predict(X))
+
+
+def check_paths(out: Any, png_dir: Any) -> tuple[Path, Path]:
+    """Check that ``out`` and ``png_dir`` can be written, before any work.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The HTML file.
+    png_dir : str or path-like or None
+        The PNGs' folder (None: ``<out stem>_figures`` beside ``out``).
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        ``out`` and the PNGs' folder.
+    """
     from ..io import check_output_path
 
     if not isinstance(out, (str, os.PathLike)):

@@ -236,7 +236,7 @@ def _show_mosaic(tiles: np.ndarray, cols: int, captions: Sequence[str] | None,
     image = _mosaic(tiles, cols)
     pad = 2
     if captions:  # room for two lines of text under each tile
-        room = int(round(h * caption / scale))
+        room = round(h * caption / scale)
         spaced = np.ones((rows * (h + room + pad), image.shape[1], image.shape[2]))
         for r in range(rows):
             spaced[r * (h + room + pad):r * (h + room + pad) + h] = \
