@@ -94,3 +94,21 @@ def use_fakes(monkeypatch):
     fake_diagnose.calls.clear()
     monkeypatch.setattr(adapter, "view", fake_view)
     monkeypatch.setattr(adapter, "diagnose", fake_diagnose)
+
+
+def use_fake_recording(monkeypatch, n_layers):
+    """Point adapter.recording at a context manager yielding fake statistics; returns its log."""
+    import contextlib
+
+    from deepstep.report import adapter
+
+    log = []
+
+    @contextlib.contextmanager
+    def recording(every=1):
+        stats = fake_statistics(n_layers)
+        log.append(stats)
+        yield stats
+
+    monkeypatch.setattr(adapter, "recording", recording)
+    return log
