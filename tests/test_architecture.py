@@ -117,7 +117,7 @@ LAYERS = [
     ("deepstep.steps", "deepstep.application"),
     ("deepstep.estimators",),
     ("deepstep.cli", "deepstep.export", "deepstep.gradient_check", "deepstep.__main__",
-     "deepstep", "deepstep.diagnostics"),
+     "deepstep", "deepstep.diagnostics", "deepstep.report"),
 ]
 
 

@@ -2,9 +2,10 @@
 
 The course's functions are in :mod:`deepstep.steps`, its data in
 :mod:`deepstep.datasets`; :func:`gradcheck` verifies backpropagation against
-finite differences; :func:`diagnose` checks a fitted network's training health
-and :func:`recording` records per-layer statistics during training;
-:func:`export_onnx` writes a fitted model as ONNX;
+finite differences; :func:`diagnose` checks a fitted network's training health,
+:func:`recording` records per-layer statistics during training and
+:func:`report` writes both as one HTML page; :func:`export_onnx` writes a
+fitted model as ONNX;
 :func:`config_context`, :func:`set_config` and :func:`get_config` hold the
 run-time settings (prediction's block sizes).
 """
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .gradient_check import gradcheck
     from .io import ModelFileError
     from .training import recording
+    from .report import report
 
 # The public names are imported when first used: ``import deepstep`` alone
 # (what ``deepstep --help`` and a usage error need) then skips scikit-learn,
@@ -50,6 +52,7 @@ _LAZY = {
     "gradcheck": ".gradient_check",
     "load": ".estimators.persistence",
     "recording": ".training",
+    "report": ".report",
     "steps": None,
 }
 
@@ -69,6 +72,7 @@ __all__ = [
     "gradcheck",
     "load",
     "recording",
+    "report",
     "set_config",
     "steps",
 ]

@@ -225,8 +225,10 @@ def _class_names(model: Any) -> list[str]:
 
 def _train(args: argparse.Namespace) -> int:
     from .estimators import DNNClassifier
+    from .report import cli as report_cli
 
     _check_output("--out", args.out)
+    report_cli.check_train_report(args, sys.modules[__name__])
     plot = None if args.plot == "none" else args.plot
     if plot is not None:
         _check_output("--plot", plot, image=True)
@@ -245,7 +247,8 @@ def _train(args: argparse.Namespace) -> int:
     clf = DNNClassifier.from_course(hidden_layer_sizes=hidden, learning_rate=args.learning_rate,
                                     max_iter=args.iterations, init=args.init,
                                     random_state=args.seed, verbose=not args.quiet)
-    clf.fit(train_x, data.train_y)
+    with report_cli.recording(args) as statistics:
+        clf.fit(train_x, data.train_y)
     print(f"train accuracy: {clf.score(train_x, data.train_y):.4f}")
     if len(test_x):
         print(f"test accuracy: {clf.score(test_x, data.test_y):.4f}")
@@ -262,6 +265,7 @@ def _train(args: argparse.Namespace) -> int:
             _plot_costs(clf.loss_curve_, Path(plot),
                         f"learning rate {args.learning_rate}, layers {clf.layer_sizes_}")
         print(f"cost curve written to {plot}")
+    report_cli.train_report(args, sys.modules[__name__], clf, data, statistics)
     return 0
 
 
@@ -536,6 +540,8 @@ def _add_train(sub: Any) -> None:
                        help="model file to write (default deepstep-model.npz)")
     train.add_argument("--plot", default="cost.png",
                        help="cost-curve image to write (default cost.png; 'none' to skip)")
+    train.add_argument("--report", metavar="HTML", help="also write the training-health "
+                       "report to this HTML file (see 'deepstep report --help')")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler=_train, parser=train)
 
@@ -618,6 +624,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_evaluate_predict(sub)
     _add_export_demo(sub)
+    from .report.cli import add_report_parser
+    add_report_parser(sub, sys.modules[__name__])
     return parser
 
 
