@@ -59,7 +59,7 @@ def network_figure(layer_sizes: Sequence[int], activations: Sequence[str]) -> by
         A PNG.
     """
     n = len(layer_sizes)
-    fig = _figure(max(4.0, 1.7 * n), 2.3)
+    fig = _figure(max(4.0, 1.6 * n), 2.2)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(-1.25, 1.15)
@@ -70,16 +70,16 @@ def network_figure(layer_sizes: Sequence[int], activations: Sequence[str]) -> by
         color = "#dde7f3" if i == 0 else ("#f6e2c6" if i == n - 1 else "#e3f0dc")
         ax.add_patch(_box(i - 0.3, -half, 0.6, 2 * half, color))
         title = "input" if i == 0 else ("output" if i == n - 1 else f"layer {i}")
-        ax.text(i, half + 0.08, title, ha="center", va="bottom", fontsize=8)
-        ax.text(i, 0.1, f"{size}", ha="center", va="center", fontsize=9, weight="bold")
-        ax.text(i, -0.12, "units" if i else "features", ha="center", va="center", fontsize=7)
+        ax.text(i, half + 0.08, title, ha="center", va="bottom", fontsize=10)
+        ax.text(i, 0.1, f"{size}", ha="center", va="center", fontsize=11, weight="bold")
+        ax.text(i, -0.14, "units" if i else "features", ha="center", va="center", fontsize=8)
         if i:
-            ax.text(i, -half - 0.08, activations[i - 1], ha="center", va="top", fontsize=8,
+            ax.text(i, -half - 0.08, activations[i - 1], ha="center", va="top", fontsize=10,
                     style="italic")
             ax.annotate("", xy=(i - 0.3, 0), xytext=(i - 0.7, 0),
                         arrowprops={"arrowstyle": "->", "color": "#555555"})
             ax.text(i - 0.5, -1.2, f"W{i} {size}x{layer_sizes[i - 1]}\nb{i} {size}x1",
-                    ha="center", va="bottom", fontsize=7, color="#555555")
+                    ha="center", va="bottom", fontsize=9, color="#555555")
     return _png(fig)
 
 
