@@ -298,7 +298,8 @@ def _sections(view: Any, model: Any, X: Any, y: Any, X_test: Any, y_test: Any,
     else:
         out.append(Section("layers", "Layers over training", body=[
             '<p class="note">Not recorded: train inside <code>with deepstep.recording() as '
-            "stats:</code> and pass <code>statistics=stats</code>.</p>"]))
+            "stats:</code> and pass <code>statistics=stats</code> (on the command line: "
+            "<code>deepstep train --report</code>).</p>"]))
     split = ("test", X_test, y_test) if X_test is not None else ("training", X, y)
     if names is not None and view.kind in ("binary", "multiclass") and X is not None:
         out.extend(_classifier_sections(view, X, y, X_test, y_test, split, shape, names))
