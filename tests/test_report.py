@@ -250,3 +250,26 @@ def test_deepstep_report_is_callable_whichever_object_it_names(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="report: out"):
         report(None, out=missing)
+
+
+def test_dollar_signs_in_names_are_drawn_as_text(tmp_path):
+    # matplotlib reads "$...$" as mathtext; an invalid one would fail the report
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 4))
+    y = (X[:, 0] > 0).astype(int)
+    model = deepstep.DNNClassifier(hidden_layer_sizes=(3,), max_iter=5, tol=None,
+                                   random_state=0).fit(X, y)
+    page = deepstep.report(model, X, y, out=tmp_path / "r.html", image_shape=(2, 2),
+                           class_names=["$\\frac$", "$x^$"]).read_text()
+    assert "Classes: $\\frac$, $x^$." in page and '<section id="mislabelled">' in page
+
+
+def test_a_multilabel_report_leaves_out_what_does_not_apply(tmp_path):
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((50, 2))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0]).astype(int)
+    model = deepstep.DNNClassifier(hidden_layer_sizes=(4,), max_iter=5, tol=None,
+                                   random_state=0).fit(X, Y)
+    page = deepstep.report(model, X, Y, out=tmp_path / "r.html").read_text()
+    assert '<section id="confusion">' not in page and "multilabel" in page
+    assert '<section id="boundary">' in page

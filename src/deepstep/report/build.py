@@ -101,21 +101,32 @@ def report(model: Any, X: Any = None, y: Any = None, *, X_test: Any = None, y_te
 
 
 class _Predicting:
-    """A ModelView whose ``predict`` takes arrays even for a model fitted on named columns.
+    """A ModelView whose ``predict`` runs once per array and takes arrays for named columns.
 
-    A model fitted on a DataFrame warns when it predicts on an array; the
-    pictures and the decision boundary's grid are arrays, so they go back
+    The summary, the confusion matrix and the mislabelled examples all need
+    the same predictions: each array is predicted once (the cat model's
+    first layer makes a prediction cost more than a figure). A model fitted
+    on a DataFrame warns when it predicts on an array; the arrays go back
     into a DataFrame with the model's column names first.
     """
 
     def __init__(self, view: Any, model: Any) -> None:
         self._view = view
         self._columns = getattr(model, "feature_names_in_", None)
+        self._seen: list[tuple[np.ndarray, np.ndarray]] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._view, name)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        for data, pred in self._seen:
+            if data is X:
+                return pred
+        pred = self._predict(X)
+        self._seen.append((X, pred))
+        return pred
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
         if self._columns is not None:
             try:
                 import pandas as pd
@@ -287,7 +298,8 @@ def _sections(view: Any, model: Any, X: Any, y: Any, X_test: Any, y_test: Any,
     else:
         out.append(Section("layers", "Layers over training", body=[
             '<p class="note">Not recorded: train inside <code>with deepstep.recording() as '
-            "stats:</code> and pass <code>statistics=stats</code>.</p>"]))
+            "stats:</code> and pass <code>statistics=stats</code> (on the command line: "
+            "<code>deepstep train --report</code>).</p>"]))
     split = ("test", X_test, y_test) if X_test is not None else ("training", X, y)
     if names is not None and view.kind in ("binary", "multiclass") and X is not None:
         out.extend(_classifier_sections(view, X, y, X_test, y_test, split, shape, names))

@@ -28,6 +28,11 @@ DPI = 80
 QUANTILE_COLOR = "#3b6ea5"
 
 
+def plain(text: str) -> str:
+    """``text`` as matplotlib draws it literally: ``$`` would start mathtext (and may fail)."""
+    return str(text).replace("$", r"\$")
+
+
 def _figure(width: float, height: float) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -59,7 +64,7 @@ def network_figure(layer_sizes: Sequence[int], activations: Sequence[str]) -> by
         A PNG.
     """
     n = len(layer_sizes)
-    fig = _figure(max(4.0, 1.7 * n), 2.3)
+    fig = _figure(max(4.0, 1.6 * n), 2.2)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-0.6, n - 0.4)
     ax.set_ylim(-1.25, 1.15)
@@ -70,16 +75,16 @@ def network_figure(layer_sizes: Sequence[int], activations: Sequence[str]) -> by
         color = "#dde7f3" if i == 0 else ("#f6e2c6" if i == n - 1 else "#e3f0dc")
         ax.add_patch(_box(i - 0.3, -half, 0.6, 2 * half, color))
         title = "input" if i == 0 else ("output" if i == n - 1 else f"layer {i}")
-        ax.text(i, half + 0.08, title, ha="center", va="bottom", fontsize=8)
-        ax.text(i, 0.1, f"{size}", ha="center", va="center", fontsize=9, weight="bold")
-        ax.text(i, -0.12, "units" if i else "features", ha="center", va="center", fontsize=7)
+        ax.text(i, half + 0.08, title, ha="center", va="bottom", fontsize=10)
+        ax.text(i, 0.1, f"{size}", ha="center", va="center", fontsize=11, weight="bold")
+        ax.text(i, -0.14, "units" if i else "features", ha="center", va="center", fontsize=8)
         if i:
-            ax.text(i, -half - 0.08, activations[i - 1], ha="center", va="top", fontsize=8,
+            ax.text(i, -half - 0.08, activations[i - 1], ha="center", va="top", fontsize=10,
                     style="italic")
             ax.annotate("", xy=(i - 0.3, 0), xytext=(i - 0.7, 0),
                         arrowprops={"arrowstyle": "->", "color": "#555555"})
             ax.text(i - 0.5, -1.2, f"W{i} {size}x{layer_sizes[i - 1]}\nb{i} {size}x1",
-                    ha="center", va="bottom", fontsize=7, color="#555555")
+                    ha="center", va="bottom", fontsize=9, color="#555555")
     return _png(fig)
 
 
@@ -107,11 +112,13 @@ def cost_figure(loss: Sequence[float], validation: Sequence[float]) -> bytes:
     """
     fig = _figure(5.2, 3.0)
     ax = fig.add_subplot()
-    ax.plot(np.arange(len(loss)), np.asarray(loss, dtype=float), label="training",
-            color=QUANTILE_COLOR)
-    if len(validation):
-        ax.plot(np.arange(len(validation)), np.asarray(validation, dtype=float),
-                label="validation", color="#c0504d")
+    for values, label, color in ((loss, "training", QUANTILE_COLOR),
+                                 (validation, "validation", "#c0504d")):
+        if len(values):
+            y = np.asarray(values, dtype=float)
+            # a diverged cost (inf, NaN) leaves a gap rather than breaking the axis
+            ax.plot(np.arange(len(y)), np.where(np.isfinite(y), y, np.nan), label=label,
+                    color=color)
     ax.set_xlabel("iteration (epoch)")
     ax.set_ylabel("cost")
     values = np.asarray([*loss, *validation], dtype=float)
@@ -165,7 +172,7 @@ def layer_statistics_figure(history: Sequence[dict[str, Any]]) -> bytes:
         axes[0, j].set_title(f"layer {layer}", fontsize=9)
         ratio = np.array([h["update_ratio"] for h in records], dtype=float)
         ax = axes[2, j]
-        positive = ratio > 0
+        positive = np.isfinite(ratio) & (ratio > 0)
         if positive.any():
             ax.semilogy(epochs[positive], ratio[positive], color="#c0504d", linewidth=1)
         ax.axhline(1e-3, color="#777777", linestyle="--", linewidth=0.8)
@@ -173,7 +180,9 @@ def layer_statistics_figure(history: Sequence[dict[str, Any]]) -> bytes:
         ax.set_xlabel("epoch", fontsize=7)
         if j == 0:
             ax.set_ylabel("update / weight", fontsize=8)
-    fig.tight_layout(pad=0.4)
+    # fixed margins: tight_layout on a dozen panels costs more than the rest of the report
+    fig.subplots_adjust(left=0.9 / fig.get_figwidth(), right=0.98, bottom=0.08, top=0.94,
+                        wspace=0.45, hspace=0.12)
     return _png(fig)
 
 
@@ -197,7 +206,7 @@ def confusion_figure(matrices: Sequence[tuple[str, np.ndarray]],
     side = min(2.2 + 0.35 * k, 6.0)
     fig = _figure(side * len(matrices), side)
     axes = fig.subplots(1, len(matrices), squeeze=False)[0]
-    short = [n if len(n) <= 12 else n[:11] + "\u2026" for n in names]
+    short = [plain(n if len(n) <= 12 else n[:11] + "\u2026") for n in names]
     for ax, (title, cm) in zip(axes, matrices, strict=True):
         ax.imshow(cm, cmap="Blues", vmin=0)
         ax.set_title(f"{title} ({int(cm.sum())} examples)", fontsize=9)
@@ -277,7 +286,7 @@ def image_grid_figure(images: np.ndarray, captions: Sequence[str], cols: int = 8
         span = tiles.max(axis=(1, 2, 3), keepdims=True) - low
         tiles = (tiles - low) / np.where(span > 0, span, 1)
     cols = max(1, min(cols, len(tiles)))
-    return _show_mosaic(tiles, cols, list(captions), scale=1.1)
+    return _show_mosaic(tiles, cols, [plain(c) for c in captions], scale=1.1)
 
 
 def weights_figure(W1: np.ndarray, image_shape: tuple[int, int, int], cols: int = 10) -> bytes:
@@ -340,10 +349,20 @@ def decision_boundary_figure(X: np.ndarray, y: np.ndarray, predict: Any,
         colours = np.array([index.get(v, -1) for v in colours.tolist()], dtype=float)
     fig = _figure(4.2, 3.6)
     ax = fig.add_subplot()
-    ax.contourf(gx, gy, z.reshape(gx.shape), levels=20 if classes is None else
-                np.arange(-0.5, len(classes) + 0.5), cmap="coolwarm", alpha=0.35)
+    if classes is None:  # one colour scale for the predictions and the targets
+        both = np.concatenate([z, colours.astype(float)])
+        both = both[np.isfinite(both)]
+        low_z, high_z = (both.min(), both.max()) if both.size else (0.0, 1.0)
+        high_z = high_z if high_z > low_z else low_z + 1
+        levels = np.linspace(low_z, high_z, 21)
+    else:
+        low_z, high_z = 0, max(len(classes) - 1, 1)
+        levels = np.arange(-0.5, len(classes) + 0.5)
+    ax.contourf(gx, gy, z.reshape(gx.shape), levels=levels, cmap="coolwarm", alpha=0.35,
+                extend="both" if classes is None else "neither")
+    span = {"vmin": low_z, "vmax": high_z}
     ax.scatter(X[:, 0], X[:, 1], c=colours.astype(float), cmap="coolwarm", s=10,
-               edgecolors="k", linewidths=0.3)
+               edgecolors="k", linewidths=0.3, **span)
     ax.set_xlabel("feature 1")
     ax.set_ylabel("feature 2")
     fig.tight_layout()
