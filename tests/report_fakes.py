@@ -1,4 +1,4 @@
-"""Test-only stand-ins for issue 23's diagnostics API, until its branch is merged.
+"""Test doubles of the diagnostics API, so that the rendering tests control every field.
 
 ``fake_view`` reads a fitted DNN*/MLP* the way the contract's ``ModelView``
 presents it; ``fake_diagnose`` returns contract-shaped checks (one of them
@@ -88,7 +88,7 @@ def fake_statistics(n_layers, epochs=5, rng=None):
 
 
 def use_fakes(monkeypatch):
-    """Point deepstep.report.adapter at the fakes (until the diagnostics branch is merged)."""
+    """Point deepstep.report.adapter at the test doubles (the rendering tests; test_report_real.py runs the real ones)."""
     from deepstep.report import adapter
 
     fake_diagnose.calls.clear()

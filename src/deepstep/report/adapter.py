@@ -54,19 +54,20 @@ def diagnose(model: Any, X: Any, y: Any, *, X_test: Any = None, y_test: Any = No
     return run_checks(model, X, y, X_test=X_test, y_test=y_test, statistics=statistics)
 
 
-def recording(every: int = 1) -> Any:
+def recording(every: int | str = "auto") -> Any:
     """A context manager yielding a ``LayerStatistics`` that training inside it feeds.
 
     Parameters
     ----------
-    every : int, default=1
-        Record every ``every``-th epoch.
+    every : int or "auto", default="auto"
+        Record every ``every``-th epoch ("auto": the first and last epochs and
+        as many between as keep recording under a few percent of training).
 
     Returns
     -------
     context manager
         ``deepstep.recording(every)``.
     """
-    from ..diagnostics import recording as record
+    from ..training import recording as record
 
     return record(every=every)
