@@ -166,7 +166,7 @@ def layer_statistics_figure(history: Sequence[dict[str, Any]]) -> bytes:
             ax.fill_between(epochs, q[:, 1], q[:, 3], color=QUANTILE_COLOR, alpha=0.4,
                             linewidth=0)
             ax.plot(epochs, q[:, 2], color=QUANTILE_COLOR, linewidth=1)
-            ax.tick_params(labelsize=6)
+            _few_ticks(ax)
             if j == 0:
                 ax.set_ylabel(label, fontsize=8)
         axes[0, j].set_title(f"layer {layer}", fontsize=9)
@@ -176,7 +176,7 @@ def layer_statistics_figure(history: Sequence[dict[str, Any]]) -> bytes:
         if positive.any():
             ax.semilogy(epochs[positive], ratio[positive], color="#c0504d", linewidth=1)
         ax.axhline(1e-3, color="#777777", linestyle="--", linewidth=0.8)
-        ax.tick_params(labelsize=6)
+        _few_ticks(ax)
         ax.set_xlabel("epoch", fontsize=7)
         if j == 0:
             ax.set_ylabel("update / weight", fontsize=8)
@@ -184,6 +184,17 @@ def layer_statistics_figure(history: Sequence[dict[str, Any]]) -> bytes:
     fig.subplots_adjust(left=0.9 / fig.get_figwidth(), right=0.98, bottom=0.08, top=0.94,
                         wspace=0.45, hspace=0.12)
     return _png(fig)
+
+
+def _few_ticks(ax: Any) -> None:
+    """Three major ticks a side and no minor ones: a small panel's ticks are most of its drawing."""
+    from matplotlib.ticker import MaxNLocator, NullLocator
+
+    ax.tick_params(labelsize=6)
+    ax.xaxis.set_major_locator(MaxNLocator(3, integer=True))
+    if ax.get_yscale() == "linear":
+        ax.yaxis.set_major_locator(MaxNLocator(3))
+    ax.yaxis.set_minor_locator(NullLocator())
 
 
 def confusion_figure(matrices: Sequence[tuple[str, np.ndarray]],
