@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
+from ._memory import check_parameters_fit
 from ._validation import check_positive_int, describe
 
 __all__ = [
@@ -205,6 +206,7 @@ def initialize_parameters_deep(
     """
     dims = _check_layer_dims(layer_dims, _func)
     dt = _check_dtype(dtype, _func)
+    check_parameters_fit(dims, dt, _func)
     draw = _get_initializer(init, _func)
     rng = check_random_state(random_state, func=_func)
     parameters: dict[str, NDArray[np.floating]] = {}
@@ -247,6 +249,7 @@ def glorot_uniform_layers(layer_dims: Sequence[int], rng: Any, *, factor: float 
     """
     dims = _check_layer_dims(layer_dims, "glorot_uniform_layers")
     dt = _check_dtype(dtype, "glorot_uniform_layers")
+    check_parameters_fit(dims, dt, "glorot_uniform_layers")
     weights = []
     for fan_in, fan_out in itertools.pairwise(dims):
         r = np.sqrt(factor / (fan_in + fan_out))
