@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._backend import is_foreign, namespace, to_numpy
+from ._plots import image_grid
 from ._validation import (
     as_float_array,
     check_finite,
@@ -61,7 +62,8 @@ from .propagation import (
 )
 from .training import CostPrinter, Trainer
 
-__all__ = ["L_layer_model", "compute_cost", "predict", "two_layer_model"]
+__all__ = ["L_layer_model", "compute_cost", "predict", "print_mislabeled_images",
+           "two_layer_model"]
 
 Array = NDArray[np.floating]
 Parameters = dict[str, Array]
@@ -273,6 +275,81 @@ class _CostPrinter(CostPrinter):
         if epoch == self.last and epoch % self.every and logs:
             print(f"Cost after iteration {epoch}: {logs['loss']}", file=self.stream or sys.stdout)
         super().on_epoch_end(epoch, logs)
+
+
+def print_mislabeled_images(classes: Any, X: ArrayLike, y: ArrayLike, p: ArrayLike, *,
+                            image_shape: Sequence[int] | None = None) -> None:
+    """Draw the images whose prediction differs from the truth, as the course's helper does.
+
+    One image per mislabelled example (a new matplotlib figure, with the
+    current backend: inline in a notebook), titled ``Prediction: <class>``
+    and ``Class: <class>``. Unlike the course's helper, the global
+    ``rcParams`` are left as they are and the image shape is not fixed to
+    64 x 64 x 3.
+
+    Parameters
+    ----------
+    classes : sequence of str or bytes
+        Class names by label (the course's ``classes``: ``[b'non-cat', b'cat']``).
+    X : ndarray of shape (n_x, m)
+        The flattened images, one per column (the course's ``test_x``), in
+        [0, 1] (values above 1 are taken as 0-255 pixels).
+    y : ndarray of shape (1, m)
+        True labels.
+    p : ndarray of shape (1, m)
+        Predicted labels (``predict``'s output).
+    image_shape : (height, width, channels), optional
+        By default square RGB images (grayscale where n_x is not 3 times a
+        square).
+
+    Returns
+    -------
+    None
+        The figure is ``matplotlib.pyplot.gcf()``.
+    """
+    func = "print_mislabeled_images"
+    X = as_float_array(X, "X", func=func)
+    labels = [as_float_array(v, k, ndim=None, func=func).reshape(-1) for k, v in
+              (("y", y), ("p", p))]
+    for name, v in zip("yp", labels, strict=True):
+        if v.shape != (X.shape[1],):
+            raise ValueError(f"{func}: {name} must hold one label per column of X "
+                             f"({X.shape[1]}), got {v.size}")
+    names = [c.decode("utf-8") if isinstance(c, bytes) else str(c) for c in list(classes)]
+    y_int, p_int = (_label_indices(v, len(names), name, func)
+                    for name, v in zip("yp", labels, strict=True))
+    shape = _image_shape(X.shape[0], image_shape, func)
+    scale = 255.0 if X.size and float(np.max(X)) > 1 else 1.0
+    wrong = np.flatnonzero(y_int != p_int)
+    import matplotlib.pyplot as plt
+
+    image_grid(plt, [np.clip(X[:, i].reshape(shape) / scale, 0, 1) for i in wrong],
+               [f"Prediction: {names[p_int[i]]}\n Class: {names[y_int[i]]}" for i in wrong],
+               cols=10)
+
+
+def _label_indices(v: Array, n_classes: int, name: str, func: str) -> NDArray[np.intp]:
+    check_finite(v, name, func=func)
+    idx = v.astype(np.intp)
+    if not np.array_equal(idx, v) or (idx.size and (idx.min() < 0 or idx.max() >= n_classes)):
+        raise ValueError(f"{func}: {name} must hold class indices 0 to {n_classes - 1} "
+                         f"(one per name in classes), got values in [{v.min():g}, {v.max():g}]")
+    return idx
+
+
+def _image_shape(n_x: int, image_shape: Any, func: str) -> tuple[int, ...]:
+    if image_shape is not None:
+        shape = tuple(check_positive_int(d, "image_shape", func=func) for d in image_shape)
+        if len(shape) != 3 or int(np.prod(shape)) != n_x:
+            raise ValueError(f"{func}: image_shape must be (height, width, channels) with "
+                             f"{n_x} values in all (X.shape[0]), got {image_shape}")
+        return shape
+    for channels in (3, 1):
+        side = round((n_x / channels) ** 0.5)
+        if side * side * channels == n_x:
+            return (side, side, channels)
+    raise ValueError(f"{func}: X.shape[0] = {n_x} is not a square RGB or grayscale image; "
+                     "pass image_shape=(height, width, channels)")
 
 
 def _run(X: Array, Y: Array, parameters: Parameters, learning_rate: float,

@@ -18,7 +18,7 @@ compute_cost                     :mod:`deepstep.application` (equation 7, the
                                  course's types; the maths in :mod:`deepstep.losses`)
 update_parameters                :mod:`deepstep.optimizers`
 two_layer_model, L_layer_model   :mod:`deepstep.application`  (the course's application)
-predict                          :mod:`deepstep.application`
+predict, print_mislabeled_images :mod:`deepstep.application`
 ===============================  ==========================================
 
 Example
@@ -32,7 +32,13 @@ Example
 from __future__ import annotations
 
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
-from .application import L_layer_model, compute_cost, predict, two_layer_model
+from .application import (
+    L_layer_model,
+    compute_cost,
+    predict,
+    print_mislabeled_images,
+    two_layer_model,
+)
 from .initializers import initialize_parameters, initialize_parameters_deep
 from .layers import (
     linear_activation_backward,
@@ -55,6 +61,7 @@ __all__ = [
     "linear_backward",
     "linear_forward",
     "predict",
+    "print_mislabeled_images",
     "relu",
     "relu_backward",
     "sigmoid",
