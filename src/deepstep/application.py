@@ -1,5 +1,9 @@
 """The course's application: ``two_layer_model``, ``L_layer_model`` and ``predict``.
 
+With them, the course's own types and helpers: ``compute_cost`` as the
+course returns it (a 0-d ndarray, computed with any finite labels, as the
+Application's grader needs) and ``print_mislabeled_images``.
+
 These are the functions of "Deep Neural Network for Image Classification:
 Application", with the course's signatures and defaults, and two ways to run
 them (the keyword ``loop``):
@@ -260,8 +264,8 @@ def _warn_if_not_binary(Y: Any, func: str) -> None:
     if others.size:
         values = ", ".join(f"{v:g}" for v in np.unique(others)[:5].tolist())
         warn(f"{func}: Y holds {others.size} value(s) other than 0 and 1 (e.g. {values}): "
-             "computed with as the course computes them, but the cost is a cross-entropy "
-             "only for labels in [0, 1]")
+             "used as given, as the course does, but the cost is a cross-entropy (and "
+             "the accuracy meaningful) only for labels 0 and 1")
 
 
 class _CostPrinter(CostPrinter):
