@@ -807,6 +807,13 @@ def ref_backward(AL: np.ndarray, Y: np.ndarray, caches: Any, names: list[str],
             m = A_prev.shape[1]
             dZ, _ = ref_activation_backward(names[l - 1], dA, Z)
             _, dZ_bound = ref_activation_backward(names[l - 1], dA_bound, Z)
+            # A derivative (or softmax output) that underflows to a subnormal
+            # number in the layer's dtype keeps only an absolute precision, the
+            # subnormal spacing (float32: 1.4e-45), not the relative one the
+            # bounds scale: that floor times |dA| joins dZ's bound (in units of
+            # the relative tolerance, which assert_within multiplies it by).
+            zdt = float_dtype(caches[l - 1][1])
+            dZ_bound = dZ_bound + np.finfo(zdt).smallest_subnormal / tolerance(zdt)[0] * dA_bound
             grads[f"dW{l}"] = dZ @ A_prev.T / m
             bounds[f"dW{l}"] = dZ_bound @ np.abs(A_prev).T / m
             grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
