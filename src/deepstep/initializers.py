@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from ._memory import check_parameters_fit
-from ._validation import check_positive_int, describe
+from ._validation import check_finite, check_positive_int, describe
 
 __all__ = [
     "INITIALIZERS",
@@ -217,7 +217,13 @@ def initialize_parameters_deep(
                 f"{_func}: the initialiser returned W{l} of shape {W.shape}, "
                 f"expected {(dims[l], dims[l - 1])}"
             )
-        parameters[f"W{l}"] = W.astype(dt, copy=False)
+        if W.dtype.kind not in "biuf":  # complex, strings, objects: no silent cast
+            raise TypeError(f"{_func}: the initialiser returned W{l} of dtype {W.dtype}, "
+                            "expected real numbers")
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 in float32: inf, refused
+            W = W.astype(dt, copy=False)
+        check_finite(W, f"the initialiser's W{l}", func=_func)
+        parameters[f"W{l}"] = W
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
     return parameters
 
