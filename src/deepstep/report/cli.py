@@ -156,4 +156,5 @@ def train_report(args: argparse.Namespace, cli: ModuleType, model: Any, data: An
                       y_test=data.test_y if test else None, statistics=statistics,
                       out=args.report, image_shape=data.train_x.shape[1:],
                       class_names=[str(data.classes[int(c)]) for c in model.classes_])
-    print(f"report written to {path}")
+    if not args.quiet:
+        print(f"report written to {path}")
