@@ -28,7 +28,7 @@ def test_train_with_report_records_and_writes_it(tmp_path, monkeypatch, capsys):
     log = use_fake_recording(monkeypatch, n_layers=2)
     monkeypatch.chdir(tmp_path)
     status = main(["train", "--iterations", "40", "--hidden", "6", "--learning-rate", "0.1",
-                   "--quiet", "--plot", "none", "--report", "r.html"])
+                   "--plot", "none", "--report", "r.html"])
     out = capsys.readouterr().out
     assert status == 0, out
     assert "report written to r.html" in out

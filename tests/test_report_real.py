@@ -95,3 +95,23 @@ def test_real_class_names_are_escaped(tmp_path, bad, escaped):
     page = deepstep.report(clf, X, y, out=tmp_path / "e.html").read_text()
     assert bad not in page
     assert escaped in page
+
+
+def test_the_course_parameters_dict_is_diagnosed_and_reported(tmp_path):
+    from deepstep import steps
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((120, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parameters, _ = steps.L_layer_model(X.T, y.reshape(1, -1), [5, 4, 1],
+                                            learning_rate=0.05, num_iterations=200)
+    checks = deepstep.diagnose(parameters, X, y)
+    assert {c.name for c in checks} >= {"initial loss", "dead and saturated units"}
+    # The same model through the documented conversion: the same findings.
+    converted = deepstep.diagnose(DNNClassifier.from_parameters(parameters), X, y)
+    assert [c.finding for c in checks] == [c.finding for c in converted]
+    page = deepstep.report(parameters, X, y, out=tmp_path / "c.html").read_text()
+    for check in checks:
+        assert check.name in page

@@ -260,10 +260,12 @@ def _train(args: argparse.Namespace) -> int:
                  class_names=[data.classes[int(c)] for c in clf.classes_])
     if not args.quiet:
         print(f"model written to {args.out}")
-        from .diagnostics import print_failing  # the training-health checks not ok, one line each
+    # The training-health checks not ok, one line each, even with --quiet: a
+    # model that answers one class for everything must never pass in silence.
+    from .diagnostics import print_failing
 
-        test = (test_x, data.test_y) if len(test_x) else (None, None)
-        print_failing(clf, train_x, data.train_y, X_test=test[0], y_test=test[1])
+    test = (test_x, data.test_y) if len(test_x) else (None, None)
+    print_failing(clf, train_x, data.train_y, X_test=test[0], y_test=test[1])
     if plot is not None:
         with _writing("--plot", plot):
             plot_costs(clf.loss_curve_, Path(plot),
@@ -551,7 +553,8 @@ def _add_train(sub: Any) -> None:
                        "report to this HTML file (see 'deepstep report --help')")
     train.add_argument("--quiet", action="store_true", help="print the accuracies only: no "
                        "description of the data and network, no progress bar, no 'written "
-                       "to' lines, no training-health lines (errors still go to stderr)")
+                       "to' lines (the training-health checks that are not ok are still "
+                       "printed; errors go to stderr)")
     train.set_defaults(handler=_train, parser=train)
 
 

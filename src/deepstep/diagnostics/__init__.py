@@ -189,7 +189,9 @@ def initial_loss(v: ModelView, X: Any, y: Any, Xe: np.ndarray, Ye: np.ndarray
     try:
         fresh = clone(v.model)
         quiet = {k: False for k in ("warm_start", "verbose") if k in fresh.get_params()}
-        fresh.set_params(**quiet)
+        # No seed: seed 0, so that the same model is always diagnosed the same.
+        seeded = fresh.get_params().get("random_state", 0) is not None
+        fresh.set_params(**quiet, **({} if seeded else {"random_state": 0}))
         with warnings.catch_warnings(), observing(grab):
             warnings.simplefilter("ignore")
             fresh.fit(_rows(X), y)
@@ -199,7 +201,8 @@ def initial_loss(v: ModelView, X: Any, y: Any, Xe: np.ndarray, Ye: np.ndarray
         net = v.network(grab.weights)
         with np.errstate(all="ignore"):
             cost, _ = net.loss_and_gradient(Xe, Ye, penalty=False, need_gradient=False)
-        return float(cost), "re-initialised with the model's init and seed"
+        return float(cost), ("re-initialised with the model's init and seed" if seeded else
+                             "re-initialised with the model's init, seed 0: it has none")
     if v.loss_curve:
         return v.loss_curve[0], "the first epoch's cost"
     return None, "not available"

@@ -11,6 +11,7 @@ report read models only through it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -193,8 +194,10 @@ def view(model: Any) -> ModelView:
 
     Parameters
     ----------
-    model : DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor
-        Fitted.
+    model : DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor or dict
+        Fitted; or the course's ``parameters`` dict (``W1``, ``b1``, ...),
+        read through :meth:`DNNClassifier.from_parameters` with the course's
+        activations (relu hidden layers, a sigmoid output) and classes 0, 1.
 
     Returns
     -------
@@ -207,4 +210,8 @@ def view(model: Any) -> ModelView:
     """
     if isinstance(model, ModelView):
         return model
+    if isinstance(model, Mapping):
+        from ..estimators import DNNClassifier
+
+        model = DNNClassifier.from_parameters(model)
     return ModelView(model)
