@@ -7,6 +7,14 @@ updates in place. No input checks, no cost, no divergence guard, no
 callbacks: everything deepstep does beyond the maths is left out, so the gap
 between this and the products-only bound is what NumPy's element-wise calls
 themselves cost. It is timed in ``benchmarks/run.py``, never used by deepstep.
+
+Every run starts again from the same initial weights, as every round's
+``DNNClassifier.fit`` does: an epoch that went on training the previous
+round's weights would race deepstep's first epoch against a later one, and
+in float32 later epochs of this function ran 3x slower here (why is not
+established: no subnormal value turned up in its softmax outputs, deltas or
+weights in epochs 2-3, and deepstep's own epochs 2-4 showed no such
+slowdown), which made this contender's median meaningless.
 """
 
 from __future__ import annotations
@@ -28,10 +36,15 @@ def sgd_epoch(X: np.ndarray, y: np.ndarray, dims: list[int], lr: float,
     W = [(rng.standard_normal((b, a)) / np.sqrt(a)).astype(dtype)
          for a, b in itertools.pairwise(dims)]
     bias = [np.zeros((b, 1), dtype=dtype) for b in dims[1:]]
+    initial = [w.copy() for w in W]
     dW = [np.empty_like(w) for w in W]
     rows = np.empty((batch, dims[0]), dtype=dtype)
 
     def run() -> None:
+        for w, w0 in zip(W, initial, strict=True):  # the first epoch again (see above)
+            np.copyto(w, w0)
+        for b in bias:
+            b[...] = 0
         order = rng.permutation(m)
         for start in range(0, m, batch):
             idx = order[start:start + batch]

@@ -15,10 +15,13 @@ Each row count is timed quiet, then beside one busy process (run.py's
 ``busy_neighbour``), each call interleaved with the others for ``--rounds``
 rounds (the order rotated every round), the best time kept; then the same
 again in a child process with ``DEEPSTEP_BLAS_THREADS=1`` (deepstep pins one
-BLAS thread; scikit-learn is
-unaffected and keeps its default). Ratio: scikit-learn's time over
-deepstep's (above 1: deepstep is faster), of the best times and, beside
-them, of the medians. No number here is asserted by a test.
+BLAS thread; scikit-learn is unaffected and keeps its default, so that row
+races one thread against all of them). The child also times scikit-learn
+held to the same one thread (threadpoolctl, around each call), printed as
+"sklearn same threads/MLP" (best / median): thread for thread. Ratio:
+scikit-learn's time over deepstep's (above 1: deepstep is faster), of the
+best times and, beside them, of the medians. No number here is asserted by
+a test.
 """
 
 from __future__ import annotations
@@ -83,9 +86,28 @@ def race(contenders: dict, rounds: int) -> tuple[dict[str, float], dict[str, flo
             {name: float(np.median(t)) for name, t in times.items()})
 
 
+def held_to(threads: int, fn):
+    """``fn`` run with the BLAS libraries held to ``threads`` threads (restored after)."""
+    from threadpoolctl import ThreadpoolController
+
+    # One controller, found once: a fresh threadpool_limits() looks the
+    # libraries up again at every call (about a millisecond, a third of a
+    # 10,000-row predict); limiting and restoring through it costs microseconds.
+    controller = ThreadpoolController().select(user_api="blas")
+
+    def run():
+        limiter = controller.limit(limits=threads)
+        try:
+            return fn()
+        finally:
+            limiter.restore_original_limits()
+    return run
+
+
 def measure(rows: list[int], rounds: int, conditions: list[str]) -> list[dict]:
     """Best-of-``rounds`` seconds of each predict_proba, per condition and row count."""
     X, sk, ours, dnn = models()
+    pinned = os.environ.get(ENV, "auto")
     rng = np.random.default_rng(0)
     results = []
     for n in rows:
@@ -93,10 +115,14 @@ def measure(rows: list[int], rounds: int, conditions: list[str]) -> list[dict]:
         diff = float(np.abs(ours.predict_proba(Xn) - sk.predict_proba(Xn)).max())
         assert ours.predict_proba(Xn).dtype == np.float32
         for condition in conditions:
+            contenders = {"scikit-learn": partial(sk.predict_proba, Xn),
+                          "deepstep MLP": partial(ours.predict_proba, Xn),
+                          "deepstep DNN": partial(dnn.predict_proba, Xn)}
+            if pinned.isdigit():  # scikit-learn on deepstep's thread count too
+                contenders["scikit-learn, same threads"] = held_to(
+                    int(pinned), partial(sk.predict_proba, Xn))
             with run.under(condition):
-                seconds, median = race({"scikit-learn": partial(sk.predict_proba, Xn),
-                                "deepstep MLP": partial(ours.predict_proba, Xn),
-                                "deepstep DNN": partial(dnn.predict_proba, Xn)}, rounds)
+                seconds, median = race(contenders, rounds)
             results.append({"blas": os.environ.get(ENV, "auto"), "condition": condition,
                             "rows": n, "seconds": seconds, "median_seconds": median,
                             "max_abs_difference": diff})
@@ -106,14 +132,17 @@ def measure(rows: list[int], rounds: int, conditions: list[str]) -> list[dict]:
 def print_table(results: list[dict]) -> None:
     print(f"\n{ENV:>21s} {'condition':10s} {'rows':>7s} {'sklearn ms':>11s} "
           f"{'MLP ms':>8s} {'sklearn/MLP':>12s} {'DNN ms':>8s} {'sklearn/DNN':>12s} "
-          f"{'median sklearn/MLP':>19s} {'max |diff|':>11s}")
+          f"{'median sklearn/MLP':>19s} {'max |diff|':>11s} {'sklearn same threads/MLP':>25s}")
     for r in results:
         s, med = r["seconds"], r["median_seconds"]
         sk, mlp, dnn = s["scikit-learn"], s["deepstep MLP"], s["deepstep DNN"]
+        same = s.get("scikit-learn, same threads")
+        same = ("" if same is None else f"{same / mlp:.2f} / "
+                f"{med['scikit-learn, same threads'] / med['deepstep MLP']:.2f}")
         print(f"{r['blas']:>21s} {r['condition']:10s} {r['rows']:7d} {1e3 * sk:11.2f} "
               f"{1e3 * mlp:8.2f} {sk / mlp:12.2f} {1e3 * dnn:8.2f} {sk / dnn:12.2f} "
               f"{med['scikit-learn'] / med['deepstep MLP']:19.2f} "
-              f"{r['max_abs_difference']:11.1e}")
+              f"{r['max_abs_difference']:11.1e} {same:>25s}")
 
 
 def main() -> None:

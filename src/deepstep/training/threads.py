@@ -14,8 +14,17 @@ product's rounding.
 
 The ``DEEPSTEP_BLAS_THREADS`` environment variable chooses the policy:
 ``auto`` (the default) as above; a positive integer ``n``: exactly ``n``
-BLAS threads during every fit, whatever the load (bit-for-bit reproducible
-runs on a loaded machine); ``off``: leave the BLAS thread count alone.
+BLAS threads during every fit, and every prediction of at least
+:attr:`BlasThreads.EXPLICIT_MIN_MACS` multiply-adds, whatever the load
+(bit-for-bit reproducible fits and predictions on a loaded machine: on two
+cores OpenBLAS 0.3.31 gives some products different last bits on one and on
+two threads, e.g. (k, 784) x (784, 256) for each k tried, 7, 100, 1000, 5000
+and 16384, not 1, in float32 and float64); ``off``: leave the BLAS thread
+count alone. With ``n`` below the core count a prediction runs on fewer
+cores than a library left at its default (scikit-learn's ``predict_proba``
+on a 10,000-row digits-sized network: at par with deepstep's on one thread
+against its two, about 1.25x slower, best of 21, on one thread each;
+``benchmarks/predict_vs_sklearn.py``).
 """
 
 from __future__ import annotations
