@@ -88,7 +88,7 @@ def fake_statistics(n_layers, epochs=5, rng=None):
 
 
 def use_fakes(monkeypatch):
-    """Point deepstep.report.adapter at the test doubles (the rendering tests; test_report_real.py runs the real ones)."""
+    """Point deepstep.report.adapter at the test doubles (test_report_real.py runs the real API)."""
     from deepstep.report import adapter
 
     fake_diagnose.calls.clear()

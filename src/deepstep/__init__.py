@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from .export import export_onnx
     from .gradient_check import gradcheck
     from .io import ModelFileError
-    from .training import recording
     from .report import report
+    from .training import recording
 
 # The public names are imported when first used: ``import deepstep`` alone
 # (what ``deepstep --help`` and a usage error need) then skips scikit-learn,
