@@ -107,8 +107,8 @@ def test_the_checker_sees_function_level_imports_and_finds_cycles():
 #: The layers of the README's "Architecture" table, top first; a module may
 #: import its own layer and those above it, never one below.
 LAYERS = [
-    ("deepstep._backend", "deepstep._config", "deepstep._validation", "deepstep._version",
-     "deepstep._warnings"),
+    ("deepstep._backend", "deepstep._config", "deepstep._memory", "deepstep._plots",
+     "deepstep._validation", "deepstep._version", "deepstep._warnings"),
     ("deepstep.activations", "deepstep.layers", "deepstep.propagation", "deepstep.losses",
      "deepstep.initializers", "deepstep.optimizers", "deepstep.network"),
     ("deepstep.outofcore", "deepstep.datasets"),
@@ -117,7 +117,7 @@ LAYERS = [
     ("deepstep.steps", "deepstep.application"),
     ("deepstep.estimators",),
     ("deepstep.cli", "deepstep.export", "deepstep.gradient_check", "deepstep.__main__",
-     "deepstep"),
+     "deepstep", "deepstep.diagnostics", "deepstep.report"),
 ]
 
 

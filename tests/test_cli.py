@@ -292,7 +292,7 @@ def _parsers():
 
 def test_every_option_and_argument_has_help():
     root, commands = _parsers()
-    assert set(commands) == {"train", "evaluate", "predict", "export", "demo"}
+    assert set(commands) == {"train", "evaluate", "predict", "export", "demo", "report"}
     missing = [f"{parser.prog} {action.dest}" for parser in (root, *commands.values())
                for action in parser._actions if not (action.help or "").strip()]
     assert not missing

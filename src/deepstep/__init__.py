@@ -2,7 +2,10 @@
 
 The course's functions are in :mod:`deepstep.steps`, its data in
 :mod:`deepstep.datasets`; :func:`gradcheck` verifies backpropagation against
-finite differences and :func:`export_onnx` writes a fitted model as ONNX;
+finite differences; :func:`diagnose` checks a fitted network's training health,
+:func:`recording` records per-layer statistics during training and
+:func:`report` writes both as one HTML page; :func:`export_onnx` writes a
+fitted model as ONNX;
 :func:`config_context`, :func:`set_config` and :func:`get_config` hold the
 run-time settings (prediction's block sizes).
 """
@@ -18,6 +21,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import datasets, steps
+    from .diagnostics import diagnose
     from .estimators import (
         COURSE_SETTINGS,
         DNNClassifier,
@@ -29,6 +33,8 @@ if TYPE_CHECKING:
     from .export import export_onnx
     from .gradient_check import gradcheck
     from .io import ModelFileError
+    from .report import report
+    from .training import recording
 
 # The public names are imported when first used: ``import deepstep`` alone
 # (what ``deepstep --help`` and a usage error need) then skips scikit-learn,
@@ -41,9 +47,12 @@ _LAZY = {
     "MLPRegressor": ".estimators",
     "ModelFileError": ".io",
     "datasets": None,
+    "diagnose": ".diagnostics",
     "export_onnx": ".export",
     "gradcheck": ".gradient_check",
     "load": ".estimators.persistence",
+    "recording": ".training",
+    "report": ".report",
     "steps": None,
 }
 
@@ -57,10 +66,13 @@ __all__ = [
     "__version__",
     "config_context",
     "datasets",
+    "diagnose",
     "export_onnx",
     "get_config",
     "gradcheck",
     "load",
+    "recording",
+    "report",
     "set_config",
     "steps",
 ]

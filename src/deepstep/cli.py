@@ -23,6 +23,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from ._plots import plot_costs, plot_mislabelled
 from ._version import __version__
 
 __all__ = ["main"]
@@ -54,9 +55,27 @@ def _unrecognized(parser: argparse.ArgumentParser, extras: list[str]) -> str:
     """``unrecognized arguments: ...``, with the nearest option when one is close."""
     options = [s for action in parser._actions for s in action.option_strings]
     flag = next((e.split("=", 1)[0] for e in extras if e.startswith("-")), None)
-    near = difflib.get_close_matches(flag, options, n=1) if flag else []
+    near = _nearest_option(flag, options) if flag else None
     text = f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}"
-    return text + (f" (did you mean {near[0]}?)" if near else "")
+    return text + (f" (did you mean {near}?)" if near else "")
+
+
+#: Other libraries' names for our options (Keras's epochs, PyTorch's lr, ...).
+_ALIASES = {"epochs": "--iterations", "iters": "--iterations", "max-iter": "--iterations",
+            "lr": "--learning-rate", "output": "--out", "layers": "--hidden"}
+
+
+def _nearest_option(flag: str, options: list[str]) -> str | None:
+    """The option ``flag`` most likely meant: an alias, its initials (--lr), else the closest."""
+    bare = flag.lstrip("-").lower().replace("_", "-")
+    if _ALIASES.get(bare) in options:
+        return _ALIASES[bare]
+    for option in options:
+        words = option.lstrip("-").split("-")
+        if len(words) > 1 and bare == "".join(w[0] for w in words):
+            return option
+    near = difflib.get_close_matches(flag, options, n=1)
+    return near[0] if near else None
 
 
 # ------------------------------------------------------------ input checks
@@ -171,22 +190,6 @@ def _matrix(images: np.ndarray, dtype: Any) -> np.ndarray:
     return images_to_matrix(images, dtype=dtype)
 
 
-def _plot_costs(costs: Sequence[float], path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 4))
-    ax.plot(np.arange(len(costs)), costs)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("cost")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def _image_shape(model: Any) -> tuple[int, int, int] | None:
     """The saved input shape as (height, width, channels), or None if it is not an image's."""
     shape = getattr(model, "metadata_", {}).get("input_shape")
@@ -225,8 +228,10 @@ def _class_names(model: Any) -> list[str]:
 
 def _train(args: argparse.Namespace) -> int:
     from .estimators import DNNClassifier
+    from .report import cli as report_cli
 
     _check_output("--out", args.out)
+    report_cli.check_train_report(args, sys.modules[__name__])
     plot = None if args.plot == "none" else args.plot
     if plot is not None:
         _check_output("--plot", plot, image=True)
@@ -245,19 +250,29 @@ def _train(args: argparse.Namespace) -> int:
     clf = DNNClassifier.from_course(hidden_layer_sizes=hidden, learning_rate=args.learning_rate,
                                     max_iter=args.iterations, init=args.init,
                                     random_state=args.seed, verbose=not args.quiet)
-    clf.fit(train_x, data.train_y)
+    with report_cli.recording(args) as statistics:
+        clf.fit(train_x, data.train_y)
     print(f"train accuracy: {clf.score(train_x, data.train_y):.4f}")
     if len(test_x):
         print(f"test accuracy: {clf.score(test_x, data.test_y):.4f}")
     with _writing("--out", args.out):
         clf.save(args.out, input_shape=data.train_x.shape[1:],
                  class_names=[data.classes[int(c)] for c in clf.classes_])
-    print(f"model written to {args.out}")
+    if not args.quiet:
+        print(f"model written to {args.out}")
+    # The training-health checks not ok, one line each, even with --quiet: a
+    # model that answers one class for everything must never pass in silence.
+    from .diagnostics import print_failing
+
+    test = (test_x, data.test_y) if len(test_x) else (None, None)
+    print_failing(clf, train_x, data.train_y, X_test=test[0], y_test=test[1])
     if plot is not None:
         with _writing("--plot", plot):
-            _plot_costs(clf.loss_curve_, Path(plot),
+            plot_costs(clf.loss_curve_, Path(plot),
                         f"learning rate {args.learning_rate}, layers {clf.layer_sizes_}")
-        print(f"cost curve written to {plot}")
+        if not args.quiet:
+            print(f"cost curve written to {plot}")
+    report_cli.train_report(args, sys.modules[__name__], clf, data, statistics)
     return 0
 
 
@@ -298,35 +313,9 @@ def _evaluate(args: argparse.Namespace) -> int:
         wrong = np.flatnonzero(pred != labels)
         names += [str(c) for c in range(len(names), int(labels.max(initial=0)) + 1)]
         with _writing("--errors", args.errors):
-            _plot_mislabelled(images, labels, pred, wrong, names, Path(args.errors))
+            plot_mislabelled(images, labels, pred, wrong, names, Path(args.errors))
         print(f"{len(wrong)} mislabelled images written to {args.errors}")
     return 0
-
-
-def _plot_mislabelled(images: np.ndarray, labels: np.ndarray, pred: np.ndarray,
-                      wrong: np.ndarray, names: list[str], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = wrong[:40]
-    cols = max(1, min(8, len(shown)))
-    rows = max(1, -(-len(shown) // cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(2 * cols, 2.3 * rows), squeeze=False)
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, i in zip(axes.ravel(), shown, strict=False):
-        img = images[i]
-        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray",
-                  interpolation="nearest")
-        ax.set_title(f"pred: {names[int(pred[i])]}\ntrue: {names[int(labels[i])]}",
-                     fontsize=8)
-    if not len(shown):
-        axes[0, 0].text(0.5, 0.5, "no mislabelled images", ha="center", va="center")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -340,9 +329,10 @@ def _predict(args: argparse.Namespace) -> int:
                        f"{'none' if saved is None else tuple(saved)}); expected (height, width, "
                        "channels): save it with model.save(path, input_shape=(64, 64, 3))")
     names = _class_names(model)
-    status = 0
+    status, notes = 0, []
     for image_path in args.images:
         try:
+            note = _conversion_note(image_path, shape)
             image = load_image(image_path, (shape[0], shape[1]), channels=shape[2])
         except (OSError, ValueError) as exc:
             print(f"deepstep: error: {exc}", file=sys.stderr)
@@ -352,7 +342,34 @@ def _predict(args: argparse.Namespace) -> int:
         proba = model.predict_proba(X)[0]
         k = int(np.argmax(proba))
         print(f"{image_path}: {names[k]} {proba[k]:.2f}")
+        notes += [note] if note else []
+    if status == 0:  # after a failure, stderr holds its error lines only
+        for note in notes:
+            print(f"deepstep: note: {note}", file=sys.stderr)
     return status
+
+
+def _conversion_note(path: str, shape: tuple[int, ...]) -> str | None:
+    """What predict does to an image that is not of the model's input size and mode, or None."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            (w, h), colour = img.size, img.mode not in ("1", "L", "LA", "I", "I;16", "F")
+    except (OSError, ValueError, SyntaxError):
+        return None  # load_image says why
+    model_kind = "grayscale" if shape[2] == 1 else "RGB"
+    done = [f"resized to {shape[1]}x{shape[0]}"] if (h, w) != tuple(shape[:2]) else []
+    if colour != (shape[2] == 3):
+        done.append(f"converted to {model_kind}")
+    if not done:
+        return None
+    note = (f"{path}: a {w}x{h} {'colour' if colour else 'grayscale'} image, "
+            f"{' and '.join(done)}: the model was trained on {shape[1]}x{shape[0]} "
+            f"{model_kind} images")
+    if h * w >= 16 * shape[0] * shape[1] and shape[0] * shape[1] <= 32 * 32:
+        note += ", which a photo shrunk this far may look nothing like"
+    return note
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -532,7 +549,12 @@ def _add_train(sub: Any) -> None:
                        help="model file to write (default deepstep-model.npz)")
     train.add_argument("--plot", default="cost.png",
                        help="cost-curve image to write (default cost.png; 'none' to skip)")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--report", metavar="HTML", help="also write the training-health "
+                       "report to this HTML file (see 'deepstep report --help')")
+    train.add_argument("--quiet", action="store_true", help="print the accuracies only: no "
+                       "description of the data and network, no progress bar, no 'written "
+                       "to' lines (the training-health checks that are not ok are still "
+                       "printed; errors go to stderr)")
     train.set_defaults(handler=_train, parser=train)
 
 
@@ -614,6 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_evaluate_predict(sub)
     _add_export_demo(sub)
+    from .report.cli import add_report_parser
+    add_report_parser(sub, sys.modules[__name__])
     return parser
 
 

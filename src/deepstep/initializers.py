@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._validation import check_positive_int, describe
+from ._memory import check_parameters_fit
+from ._validation import check_finite, check_positive_int, describe
 
 __all__ = [
     "INITIALIZERS",
@@ -205,6 +206,7 @@ def initialize_parameters_deep(
     """
     dims = _check_layer_dims(layer_dims, _func)
     dt = _check_dtype(dtype, _func)
+    check_parameters_fit(dims, dt, _func)
     draw = _get_initializer(init, _func)
     rng = check_random_state(random_state, func=_func)
     parameters: dict[str, NDArray[np.floating]] = {}
@@ -215,7 +217,13 @@ def initialize_parameters_deep(
                 f"{_func}: the initialiser returned W{l} of shape {W.shape}, "
                 f"expected {(dims[l], dims[l - 1])}"
             )
-        parameters[f"W{l}"] = W.astype(dt, copy=False)
+        if W.dtype.kind not in "biuf":  # complex, strings, objects: no silent cast
+            raise TypeError(f"{_func}: the initialiser returned W{l} of dtype {W.dtype}, "
+                            "expected real numbers")
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e300 in float32: inf, refused
+            W = W.astype(dt, copy=False)
+        check_finite(W, f"the initialiser's W{l}", func=_func)
+        parameters[f"W{l}"] = W
         parameters[f"b{l}"] = np.zeros((dims[l], 1), dtype=dt)
     return parameters
 
@@ -247,6 +255,7 @@ def glorot_uniform_layers(layer_dims: Sequence[int], rng: Any, *, factor: float 
     """
     dims = _check_layer_dims(layer_dims, "glorot_uniform_layers")
     dt = _check_dtype(dtype, "glorot_uniform_layers")
+    check_parameters_fit(dims, dt, "glorot_uniform_layers")
     weights = []
     for fan_in, fan_out in itertools.pairwise(dims):
         r = np.sqrt(factor / (fan_in + fan_out))

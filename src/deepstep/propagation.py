@@ -169,6 +169,16 @@ def L_model_backward(
     L = len(caches)
     acts = resolve_activations(activations, L, func)
     layers = [_check_layer_cache(c, l + 1, func) for l, c in enumerate(caches)]
+    for l in range(2, L + 1):
+        # Each cache may be consistent on its own and still not follow the
+        # previous layer: dA would then be broadcast against Z.
+        A_prev, Z_before = layers[l - 1][0][0], layers[l - 2][1]
+        if A_prev.shape != Z_before.shape:
+            raise ValueError(
+                f"{func}: the caches do not chain: layer {l}'s cached A_prev has shape "
+                f"{A_prev.shape} but layer {l - 1}'s Z has shape {Z_before.shape} (caches must "
+                f"be L_model_forward's, in order)"
+            )
     (A_prev, W, _), Z_L = layers[-1]
     if Z_L.shape != AL.shape or W.shape[0] != AL.shape[0] or A_prev.shape[1] != AL.shape[1]:
         raise ValueError(

@@ -14,10 +14,11 @@ linear_forward, linear_backward  :mod:`deepstep.layers`  (equations 4, 8-10)
 sigmoid, relu, *_backward        :mod:`deepstep.activations`
 linear_activation_forward/back.  :mod:`deepstep.layers`
 L_model_forward, L_model_backw.  :mod:`deepstep.propagation`
-compute_cost                     :mod:`deepstep.losses`  (equation 7)
+compute_cost                     :mod:`deepstep.application` (equation 7, the
+                                 course's types; the maths in :mod:`deepstep.losses`)
 update_parameters                :mod:`deepstep.optimizers`
 two_layer_model, L_layer_model   :mod:`deepstep.application`  (the course's application)
-predict                          :mod:`deepstep.application`
+predict, print_mislabeled_images :mod:`deepstep.application`
 ===============================  ==========================================
 
 Example
@@ -31,7 +32,13 @@ Example
 from __future__ import annotations
 
 from .activations import relu, relu_backward, sigmoid, sigmoid_backward
-from .application import L_layer_model, predict, two_layer_model
+from .application import (
+    L_layer_model,
+    compute_cost,
+    predict,
+    print_mislabeled_images,
+    two_layer_model,
+)
 from .initializers import initialize_parameters, initialize_parameters_deep
 from .layers import (
     linear_activation_backward,
@@ -39,7 +46,6 @@ from .layers import (
     linear_backward,
     linear_forward,
 )
-from .losses import compute_cost
 from .optimizers import update_parameters
 from .propagation import L_model_backward, L_model_forward
 
@@ -55,6 +61,7 @@ __all__ = [
     "linear_backward",
     "linear_forward",
     "predict",
+    "print_mislabeled_images",
     "relu",
     "relu_backward",
     "sigmoid",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..training import Callback
 from . import prediction
+from ._from_parameters import classifier_from_parameters
 from ._params import LOSS, check_param
 from .base import _BaseDNN
 from .persistence import loadable
@@ -54,6 +55,48 @@ class DNNClassifier(ClassifierMixin, _BaseDNN):
                          device, tol, n_iter_no_change)
         self.class_weight = class_weight
         self.loss = loss
+
+    @classmethod
+    def from_parameters(cls, parameters: Mapping[str, ArrayLike],
+                        activations: Sequence[str] | None = None,
+                        classes: ArrayLike | None = None) -> DNNClassifier:
+        """A fitted classifier from the course's ``parameters`` dict (``L_layer_model``'s).
+
+        The result predicts what the course's ``predict`` does (``predict_proba``
+        gives the probabilities), and ``save``, ``score`` and the command line's
+        ``predict``, ``evaluate`` and ``export`` take it as a trained model.
+        Its hyperparameters are :data:`COURSE_SETTINGS` with the dict's layer
+        sizes and activations, so ``fit`` retrains the same architecture.
+
+        Parameters
+        ----------
+        parameters : dict
+            ``"W{l}"`` of shape (n_l, n_{l-1}) and ``"b{l}"`` of shape (n_l, 1)
+            for l = 1, ..., L (examples in columns, as in the course); copied.
+        activations : sequence of str, optional
+            One name per layer; by default the course's: ``relu`` for the hidden
+            layers and ``sigmoid`` for the output. The output must be
+            ``sigmoid`` (1 unit: two classes; several: one-vs-rest) or
+            ``softmax`` (one unit per class).
+        classes : array-like, optional
+            The class labels, ``classes[k]`` that of output k (for one sigmoid
+            output: ``classes[0]`` where the course predicts 0, ``classes[1]``
+            where it predicts 1); by default 0, 1, ..., as the course's labels.
+            Bytes (the course's ``classes`` array) become text.
+
+        Returns
+        -------
+        DNNClassifier
+            Fitted: ``parameters_``, ``classes_``, ``n_features_in_``,
+            ``layer_sizes_``, ``activations_``; no training history.
+
+        Examples
+        --------
+        >>> parameters, costs = steps.L_layer_model(train_x, train_y, [12288, 20, 7, 5, 1])
+        >>> clf = DNNClassifier.from_parameters(parameters)
+        >>> clf.save("cat.npz", input_shape=(64, 64, 3), class_names=["non-cat", "cat"])
+        """
+        return classifier_from_parameters(cls, parameters, activations, classes)
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike, classes: ArrayLike | None = None,
                     sample_weight: ArrayLike | None = None) -> DNNClassifier:

@@ -8,7 +8,7 @@
 :mod:`.state`            checkpoint state for resuming bit for bit
 :mod:`.evaluation`       per-epoch metrics and validation loss
 :mod:`.lbfgs`            full-batch L-BFGS-B (scipy) on the engine's cost and gradient
-:mod:`.callbacks`        History, CostPrinter, ProgressBar, EarlyStopping, ...
+:mod:`.callbacks`        History, CostPrinter, ProgressBar, EarlyStopping, LayerStatistics, ...
 ======================  ======================================================
 """
 
@@ -25,6 +25,7 @@ from .callbacks import (
     InverseScaling,
     InverseTimeDecay,
     IterationPrinter,
+    LayerStatistics,
     LearningRateScheduler,
     Monitor,
     NoImprovementStopping,
@@ -34,6 +35,7 @@ from .callbacks import (
     StepDecay,
     TerminateOnNaN,
     TerminateOnRisingCost,
+    recording,
 )
 from .trainer import Trainer
 
@@ -48,6 +50,7 @@ __all__ = [
     "InverseScaling",
     "InverseTimeDecay",
     "IterationPrinter",
+    "LayerStatistics",
     "LearningRateScheduler",
     "Monitor",
     "NoImprovementStopping",
@@ -58,4 +61,5 @@ __all__ = [
     "TerminateOnNaN",
     "TerminateOnRisingCost",
     "Trainer",
+    "recording",
 ]

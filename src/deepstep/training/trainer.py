@@ -36,6 +36,7 @@ from ..optimizers import Optimizer
 from . import state
 from .batching import MiniBatches
 from .callbacks import Callback, History, TerminateOnNaN
+from .callbacks.statistics import active_recorders
 from .evaluation import evaluate
 from .guard import DivergenceGuard
 from .strategies import Step, choose_step
@@ -91,6 +92,11 @@ class Trainer:
         Number of epochs completed.
     diverged_at : int or None
         The epoch at which training diverged, if it did.
+    data : (X, Y) or None
+        The running fit's inputs and targets (for callbacks that look at the
+        data, such as :class:`~deepstep.training.LayerStatistics`).
+    end_epoch : int
+        The epoch count the running fit ends at unless stopped earlier.
     """
 
     def __init__(self, weights: Network | list[list[Array]],
@@ -124,6 +130,8 @@ class Trainer:
         self.epoch = 0
         self.diverged_at: int | None = None
         self.rng: Any = None
+        self.data: tuple[Any, Any] | None = None
+        self.end_epoch = 0
         self.guard = DivergenceGuard()
         self._step: Step | None = None
         self._resume: dict[str, Array] = {}
@@ -257,11 +265,15 @@ class Trainer:
             batch_size = None
         if batch_size is not None and shuffle and rng is None:
             raise ValueError("Trainer.fit: shuffling mini-batches needs an explicit rng")
+        # the recorders of open deepstep.recording() blocks join this fit only
+        recorders = [r for r in active_recorders() if r not in self.callbacks]
+        self.callbacks = [*self.callbacks, *recorders]
         for cb in self.callbacks:
             cb.set_trainer(self)
         self.stop_training, self.diverged_at, self.rng = False, None, rng
         self.guard.reset()
-        end = self.epoch + epochs
+        end = self.end_epoch = self.epoch + epochs
+        self.data = (X, Y)
         self._call("on_train_begin", {})  # may restore a checkpoint (BackupAndRestore)
         net = self._start(X, epochs, batch_size)
         batches = None if batch_size is None else MiniBatches(batch_size, shuffle, rng)
@@ -293,7 +305,10 @@ class Trainer:
             self._close()
             if batches is not None:
                 batches.release()
+            if recorders:
+                self.callbacks = [cb for cb in self.callbacks if cb not in recorders]
         self._call("on_train_end", {})
+        self.data = None
         return self.history
 
     def _epoch(self, step: Step, X: Any, Y: Array, sample_weight: Array | None,

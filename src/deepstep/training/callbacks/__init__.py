@@ -20,6 +20,7 @@ from .schedules import (
     StepDecay,
     divide_on_plateau,
 )
+from .statistics import LayerStatistics, recording
 from .stopping import NoImprovementStopping
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "InverseScaling",
     "InverseTimeDecay",
     "IterationPrinter",
+    "LayerStatistics",
     "LearningRateScheduler",
     "Logs",
     "Monitor",
@@ -45,4 +47,5 @@ __all__ = [
     "TerminateOnNaN",
     "TerminateOnRisingCost",
     "divide_on_plateau",
+    "recording",
 ]
