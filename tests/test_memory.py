@@ -84,6 +84,11 @@ def test_fit_refuses_hidden_layers_that_cannot_fit(make, monkeypatch):
     X = np.random.default_rng(0).standard_normal((6, 75))
     y = np.array([0, 1, 0, 1, 0, 1])
     # 8 bytes x (68299410 x 76 + 68299411), by hand
+    est = make()
     with pytest.raises(ValueError,
-                       match=r"\[75, 68299410, 1\] need 42,072,436,568 bytes \(39\.2 GiB\)"):
-        make().fit(X, y)
+                       match=r"\[75, 68299410, 1\] need 42,072,436,568 bytes \(39\.2 GiB\)"
+                       ) as error:
+        est.fit(X, y)
+    message = str(error.value)
+    assert message.startswith(f"{type(est).__name__}.fit: ")
+    assert message.endswith("use smaller hidden_layer_sizes")

@@ -108,7 +108,8 @@ def available_memory(meminfo: Path = _MEMINFO, cgroup: Path = _CGROUP) -> int | 
 
 
 def check_parameters_fit(layer_dims: Sequence[int], dtype: np.dtype, func: str,
-                         available: int | None = None) -> None:
+                         available: int | None = None, *,
+                         fix: str = "use smaller layers") -> None:
     """Raise ``ValueError`` when the parameters of ``layer_dims`` cannot fit in memory.
 
     Parameters
@@ -121,6 +122,8 @@ def check_parameters_fit(layer_dims: Sequence[int], dtype: np.dtype, func: str,
         Name the message starts with.
     available : int, optional
         Bytes available; by default :func:`available_memory`.
+    fix : str, default="use smaller layers"
+        The advice that ends the message (an estimator names its parameter).
     """
     needed = parameter_bytes(layer_dims, np.dtype(dtype).itemsize)
     if needed < 2**26:  # 64 MiB: never worth a look at the system
@@ -131,5 +134,5 @@ def check_parameters_fit(layer_dims: Sequence[int], dtype: np.dtype, func: str,
     raise ValueError(
         f"{func}: layer sizes {list(layer_dims)} need {needed:,} bytes "
         f"({needed / 2**30:.1f} GiB) of {np.dtype(dtype).name} weights and biases, more than "
-        f"the {room:,} bytes ({room / 2**30:.1f} GiB) of memory available: use smaller layers"
+        f"the {room:,} bytes ({room / 2**30:.1f} GiB) of memory available: {fix}"
     )

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from sklearn.exceptions import ConvergenceWarning
 
 from .._backend import to_numpy
+from .._memory import check_parameters_fit
 from .._warnings import warn
 from ..initializers import check_random_state, initialize_parameters_deep
 from ..losses import LOSSES
@@ -69,6 +70,8 @@ def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
     else:
         epochs = 1 if data.partial else checked["max_iter"]
         dims = [X.shape[0], *checked["hidden_layer_sizes"], Y.shape[0]]
+        check_parameters_fit(dims, dtype, f"{type(model).__name__}.fit",
+                             fix="use smaller hidden_layer_sizes")
         early = bool(model.early_stopping and validation is not None and not data.partial)
         start = _StartingParameters(model, dims, dtype, rng)
         training = plan.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],

@@ -25,6 +25,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from ... import _config
 from ..._backend import is_numpy
+from ..._memory import check_parameters_fit
 from ..._warnings import warn
 from ...initializers import glorot_uniform_layers
 from ...network import Network
@@ -179,6 +180,8 @@ class BaseMLP(EstimatorCore, BaseEstimator):
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:
         """The first fit's attributes and weights (scikit-learn's order of random draws)."""
+        check_parameters_fit(layer_units, dtype, f"{type(self).__name__}.fit",
+                             fix="use smaller hidden_layer_sizes")
         self.n_iter_ = 0
         self.t_ = 0
         self.n_layers_ = len(layer_units)
