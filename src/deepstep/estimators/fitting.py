@@ -11,6 +11,7 @@ first and writes the attributes a fitted estimator holds.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 import numpy as np
@@ -84,6 +85,8 @@ def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
             seen = getattr(model, "t_", 0)
         # Always on, like TerminateOnNaN, in the same mode ("warn" or "raise").
         rising = TerminateOnRisingCost(trainer.terminate_on_nan.mode, initial=start)
+        # A fit whose last finite checkpoint is not finite either goes back to the start.
+        trainer.guard.fallback = functools.partial(_start_of, rising)
         _start_record(model, training, loss_name, early)
     trainer.callbacks = [trainer.history, trainer.terminate_on_nan, rising,
                          *training.callbacks]
@@ -93,6 +96,11 @@ def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
     training.metrics = model._metrics() if validation is not None else None
     training.notes.update(rising=rising, seen=seen, first_epoch=trainer.epoch)
     return training
+
+
+def _start_of(rising: TerminateOnRisingCost) -> dict[str, Any] | None:
+    """The fit's initial parameters, while the estimator still knows them (picklable)."""
+    return rising.initial() if rising.initial is not None else None
 
 
 def record(model: Any, training: plan.TrainingPlan, data: FitData) -> None:

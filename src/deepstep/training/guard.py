@@ -36,6 +36,9 @@ class DivergenceGuard:
     def __init__(self) -> None:
         self._saved: tuple[list[Array], list[Array]] | None = None
         self._after_restore: list[Callable[[], None]] = []
+        #: The parameters to fall back on when the checkpoint itself is not
+        #: finite (set by whoever knows the start; kept across fits).
+        self.fallback: Callable[[], Mapping[str, Array] | None] | None = None
 
     def reset(self) -> None:
         """Forget the checkpoint and the restore hooks (a new fit starts)."""
@@ -128,8 +131,22 @@ class DivergenceGuard:
         if all_finite(parameters):
             return False
         self.restore()
+        kept = "the last finite parameters were kept"
+        if not all_finite(parameters):
+            # A finite cost does not make the parameters behind it finite (a
+            # folded step's checkpoint is the previous update, checked only by
+            # its cost): go back to the start, or refuse to return infinities.
+            start = self.fallback() if self.fallback is not None else None
+            if start is None or not all_finite(start):
+                raise FloatingPointError(
+                    f"training ended with non-finite parameters after iteration {epoch} and "
+                    "no finite parameters to go back to. Lower the learning rate, or scale "
+                    "the inputs.")
+            for key, value in parameters.items():
+                assign(value, start[key])
+            kept = "the initial parameters were kept"
         message = (f"training ended with non-finite parameters after iteration {epoch}; "
-                   "the last finite parameters were kept. Lower the learning rate.")
+                   f"{kept}. Lower the learning rate.")
         if mode == "raise":
             raise FloatingPointError(message)
         warnings.warn(message, DivergenceWarning, stacklevel=3)
