@@ -812,8 +812,12 @@ def ref_backward(AL: np.ndarray, Y: np.ndarray, caches: Any, names: list[str],
             # subnormal spacing (float32: 1.4e-45), not the relative one the
             # bounds scale: that floor times |dA| joins dZ's bound (in units of
             # the relative tolerance, which assert_within multiplies it by).
+            # Softmax mixes the units: an output that underflows to 0 (e^-108 in
+            # float32) loses its share of every unit's dA, not only its own.
             zdt = float_dtype(caches[l - 1][1])
-            dZ_bound = dZ_bound + np.finfo(zdt).smallest_subnormal / tolerance(zdt)[0] * dA_bound
+            reach = dA_bound + (np.abs(dA_bound).sum(axis=0, keepdims=True)
+                                if names[l - 1] == "softmax" else 0)
+            dZ_bound = dZ_bound + np.finfo(zdt).smallest_subnormal / tolerance(zdt)[0] * reach
             grads[f"dW{l}"] = dZ @ A_prev.T / m
             bounds[f"dW{l}"] = dZ_bound @ np.abs(A_prev).T / m
             grads[f"db{l}"] = dZ.sum(axis=1, keepdims=True) / m
