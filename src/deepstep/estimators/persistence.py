@@ -469,7 +469,10 @@ def _mlp_params(model: Any) -> dict[str, Any]:
     for key, value in model.get_params().items():
         if isinstance(value, (np.generic, np.ndarray)):
             value = value.tolist()
-        if isinstance(value, float) and not np.isfinite(value):
+        if isinstance(value, dict):  # class_weight: labels may be numbers, JSON keys are not
+            value = {"dict": [[k.item() if hasattr(k, "item") else k, float(v)]
+                              for k, v in value.items()]}
+        elif isinstance(value, float) and not np.isfinite(value):
             value = _encode_float(value)
         if _jsonable(value):
             params[key] = value
@@ -545,6 +548,13 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
 
 def _param_from_json(value: Any, key: str, name: str) -> Any:
     """A hyperparameter as :func:`_mlp_params` wrote it (a list was a tuple)."""
+    if isinstance(value, dict) and list(value) == ["dict"]:
+        pairs = value["dict"]
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2
+                                                  for p in pairs):
+            raise ModelFileError(f"{name}: params[{key!r}] must hold [label, value] pairs, "
+                                 f"got {str(pairs)[:40]}")
+        return {label: weight for label, weight in pairs}
     if isinstance(value, dict):
         return _decode_float(value, f"params[{key!r}]", name)
     return tuple(value) if isinstance(value, list) else value

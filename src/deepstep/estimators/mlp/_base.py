@@ -34,6 +34,7 @@ from .. import placement
 from ..core import EstimatorCore, FitData
 from ..placement import as_rows, is_out_of_core
 from ..plan import TrainingPlan
+from ..training_data import sample_weights
 from ._constraints import CONSTRAINTS
 from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
 from ._outofcore import block_summed, forward_out_of_core, out_of_core_data
@@ -94,7 +95,11 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not partial)
         X, y = self._validate_input(X, y, partial, reset=first_pass)
-        if sample_weight is not None:
+        if getattr(self, "class_weight", None) is not None:
+            # The DNN classes' weights: sample_weight times the classes' weights.
+            labels = self._label_binarizer.inverse_transform(y)
+            sample_weight = sample_weights(self, sample_weight, X, labels)
+        elif sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if y.ndim == 1:
             y = y.reshape((-1, 1))

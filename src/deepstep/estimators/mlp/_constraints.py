@@ -14,7 +14,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
-__all__ = ["CONSTRAINTS", "REGRESSOR_CONSTRAINTS"]
+__all__ = ["CLASSIFIER_CONSTRAINTS", "CONSTRAINTS", "REGRESSOR_CONSTRAINTS"]
 
 #: Both estimators' constraints.
 CONSTRAINTS: dict[str, list[object]] = {
@@ -41,6 +41,12 @@ CONSTRAINTS: dict[str, list[object]] = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
+}
+
+#: MLPClassifier's: the same, and deepstep's additions (keyword-only, after scikit-learn's).
+CLASSIFIER_CONSTRAINTS: dict[str, list[object]] = {
+    **CONSTRAINTS,
+    "class_weight": [dict, StrOptions({"balanced"}), None],
 }
 
 #: MLPRegressor's: the same, and its loss.

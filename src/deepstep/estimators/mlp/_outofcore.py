@@ -147,6 +147,7 @@ def out_of_core_data(est: Any, X: Any, y: Any, sample_weight: Any, incremental: 
     """
     dtype = placement.check_out_of_core_fit(type(est).__name__, X, {
         "partial_fit": incremental, "sample_weight": sample_weight is not None,
+        "class_weight": getattr(est, "class_weight", None) is not None,
         "early_stopping": bool(est.early_stopping)})
     hidden = est._hidden_sizes()
     first_pass = not hasattr(est, "coefs_") or not est.warm_start

@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..persistence import MLPFile, loadable
 from ..placement import check_finite_rows
 from ._base import BaseMLP
+from ._constraints import CLASSIFIER_CONSTRAINTS
 from ._signature import store
 
 __all__ = ["MLPClassifier"]
@@ -62,6 +63,13 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     epsilon : float, default=1e-8
     n_iter_no_change : int or inf, default=10
     max_fun : int, default=15000
+    class_weight : dict, "balanced" or None, default=None
+        deepstep's addition: weights of the classes in the cost, multiplying
+        any ``sample_weight`` (``compute_sample_weight(class_weight, y)``, so
+        the fit equals the one given those sample weights). "balanced" weighs
+        class k by ``n_samples / (n_classes * n_k)``; a dict maps labels to
+        weights (absent labels weigh 1). In ``partial_fit``, "balanced" is
+        computed on each call's ``y``.
 
     Attributes
     ----------
@@ -85,6 +93,7 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
 
     #: The loss scikit-learn's classifier records (not a parameter).
     loss = "log_loss"
+    _parameter_constraints: dict = CLASSIFIER_CONSTRAINTS
     _score_function = staticmethod(accuracy_score)
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
@@ -96,7 +105,7 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: Any = 10,
-                 max_fun: int = 15000) -> None:
+                 max_fun: int = 15000, class_weight: Any = None) -> None:
         store(self, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
               solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
               learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -104,7 +113,8 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
               warm_start=warm_start, momentum=momentum,
               nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
               validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+              class_weight=class_weight)
 
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
