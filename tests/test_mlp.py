@@ -25,7 +25,8 @@ from deepstep import MLPClassifier, MLPRegressor
 
 PAIRS = [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)]
 #: deepstep's parameters beyond scikit-learn's, with their defaults (issue 24).
-ADDED = {MLPClassifier: {"class_weight": None}, MLPRegressor: {}}
+ADDED = {MLPClassifier: {"class_weight": None},
+         MLPRegressor: {"huber_delta": 1.0, "quantile": 0.5}}
 
 
 def _load(loader, n=None):

@@ -9,14 +9,16 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, load_wine
+from sklearn.datasets import load_diabetes, load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import QuantileRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.class_weight import compute_sample_weight
 
 import deepstep
-from deepstep import MLPClassifier
+from deepstep import MLPClassifier, MLPRegressor
+from deepstep.losses import LOSSES, huber_loss, quantile_loss
 
 
 def _data(loader=load_iris, n=90, seed=0):
@@ -115,3 +117,86 @@ def test_class_weight_survives_a_model_file(class_weight, tmp_path):
                                class_weight=class_weight), X, y)
     loaded = _round_trip(model, X, tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+# -- regression losses ----------------------------------------------------------------------
+def _regression(n=120, seed=0):
+    X, y = load_diabetes(return_X_y=True)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    return StandardScaler().fit_transform(X[idx]), (y[idx] - y.mean()) / y.std()
+
+
+def _pinball(y, p, q):
+    r = y - p
+    return np.mean(np.maximum(q * r, (q - 1) * r))
+
+
+@pytest.mark.parametrize("q", [0.2, 0.5, 0.9])
+def test_a_linear_quantile_network_reaches_scikit_learns_linear_quantile_fit(q):
+    # With identity activations the network is a linear model: its best pinball
+    # cost is QuantileRegressor's (alpha=0, an exact linear program).
+    X, y = _regression()
+    oracle = QuantileRegressor(quantile=q, alpha=0.0).fit(X, y)
+    best = _pinball(y, oracle.predict(X), q)
+    ours = _fit(MLPRegressor(loss="quantile", quantile=q, hidden_layer_sizes=(8,),
+                             activation="identity", solver="adam", learning_rate_init=0.01,
+                             alpha=0.0, max_iter=600, n_iter_no_change=600, random_state=0),
+                X, y)
+    assert ours.loss_ == pytest.approx(_pinball(y, ours.predict(X), q), rel=0.05)
+    assert best <= _pinball(y, ours.predict(X), q) <= best * 1.03
+    # the q-quantile: about a fraction q of the targets lie below the predictions
+    assert abs(np.mean(y <= ours.predict(X)) - q) < 0.06
+
+
+@pytest.mark.parametrize("loss,engine", [("absolute_error", LOSSES["absolute_error"]),
+                                         ("huber", huber_loss(0.7)),
+                                         ("quantile", quantile_loss(0.3))])
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_regressor_minimises_the_engine_loss(loss, engine, solver):
+    X, y = _regression()
+    model = _fit(MLPRegressor(loss=loss, huber_delta=0.7, quantile=0.3, hidden_layer_sizes=(6,),
+                              solver=solver, max_iter=200, alpha=0.0, random_state=0), X, y)
+    assert model.out_activation_ == "identity"
+    cost = float(engine.cost(model.predict(X)[None, :], y[None, :]))
+    if solver == "lbfgs":  # full batch: loss_ is the final cost itself
+        assert model.loss_ == pytest.approx(cost, rel=1e-6)
+    untrained = _fit(MLPRegressor(loss=loss, huber_delta=0.7, quantile=0.3,
+                                  hidden_layer_sizes=(6,), solver=solver, max_iter=1,
+                                  alpha=0.0, random_state=0), X, y)
+    assert cost < 0.8 * float(engine.cost(untrained.predict(X)[None, :], y[None, :]))
+
+
+def test_default_regressor_loss_is_unchanged_by_the_new_parameters():
+    X, y = _regression()
+    kw = dict(hidden_layer_sizes=(5,), max_iter=20, random_state=0)
+    a = _fit(MLPRegressor(huber_delta=3.0, quantile=0.9, **kw), X, y)
+    b = _fit(MLPRegressor(**kw), X, y)
+    _same_weights(a, b)
+
+
+@pytest.mark.parametrize("bad", [dict(loss="pinball"), dict(huber_delta=0),
+                                 dict(quantile=1.0), dict(quantile=0)])
+def test_bad_regression_loss_parameters(bad):
+    X, y = _regression()
+    name = next(iter(bad))
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter of MLPRegressor"):
+        MLPRegressor(**bad).fit(X, y)
+
+
+@pytest.mark.parametrize("loss", ["absolute_error", "huber", "quantile"])
+def test_robust_loss_survives_a_model_file(loss, tmp_path):
+    X, y = _regression()
+    model = _fit(MLPRegressor(loss=loss, huber_delta=0.4, quantile=0.75, hidden_layer_sizes=(4,),
+                              max_iter=5, random_state=0), X, y)
+    loaded = _round_trip(model, X, tmp_path)
+    assert (loaded.loss, loaded.huber_delta, loaded.quantile) == (loss, 0.4, 0.75)
+
+
+@pytest.mark.parametrize("model", [MLPRegressor(loss="huber"),
+                                   MLPClassifier(class_weight="balanced")])
+def test_out_of_core_refuses_the_additions_by_name(model):
+    da = pytest.importorskip("dask.array")
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"fit: (loss='huber'|class_weight) is not supported "
+                                         "with out-of-core X"):
+        model.fit(da.from_array(X, chunks=(30, 4)), y)

@@ -28,6 +28,7 @@ from ..._backend import is_numpy
 from ..._memory import check_parameters_fit
 from ..._warnings import warn
 from ...initializers import glorot_uniform_layers
+from ...losses import Loss
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
 from .. import placement
@@ -60,6 +61,10 @@ class BaseMLP(EstimatorCore, BaseEstimator):
     def _from_raw(self, raw: Any) -> Any:
         """Predictions (labels or values) from the output layer's activations."""
         raise NotImplementedError
+
+    def _engine_loss(self) -> Loss:
+        """The engine's loss this fit minimises (the regressor adds its robust ones)."""
+        return loss_for(self.out_activation_)
 
     #: accuracy_score or r2_score: the validation score of early stopping.
     _score_function: Any = None
@@ -179,7 +184,7 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         net = Network.from_sklearn(self.coefs_, self.intercepts_,
                                    hidden_and_output(self.activation, self.out_activation_,
                                                      self.n_layers_),
-                                   loss_for(self.out_activation_), xp=xp,
+                                   self._engine_loss(), xp=xp,
                                    alpha=float(self.alpha), l2_per_weight=True)
         return net, device
 

@@ -52,5 +52,7 @@ CLASSIFIER_CONSTRAINTS: dict[str, list[object]] = {
 #: MLPRegressor's: the same, and its loss.
 REGRESSOR_CONSTRAINTS: dict[str, list[object]] = {
     **CONSTRAINTS,
-    "loss": [StrOptions({"squared_error", "poisson"})],
+    "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber", "quantile"})],
+    "huber_delta": [Interval(Real, 0, None, closed="neither")],
+    "quantile": [Interval(Real, 0, 1, closed="neither")],
 }

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..._backend import to_numpy
 from ...activations import Activation, get_activation
-from ...losses import LOSSES, Loss
+from ...losses import LOSSES, Loss, huber_loss, quantile_loss
 from ...network import Network
 from .. import placement
 from ..prediction import forward_in_blocks
@@ -30,17 +30,31 @@ Array = NDArray[np.floating]
 ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh",
                      "relu": "relu", "softmax": "softmax", "exp": "exp"}
 
-def loss_for(out_activation: str) -> Loss:
+def loss_for(out_activation: str, loss: str | None = None, *, huber_delta: float = 1.0,
+             quantile: float = 0.5) -> Loss:
     """The engine's loss whose natural output activation is ``out_activation``.
 
     Parameters
     ----------
     out_activation : {"logistic", "softmax", "identity", "exp"}
+    loss : {"absolute_error", "huber", "quantile"} or None, default=None
+        MLPRegressor's robust losses (deepstep's additions, identity output);
+        None or another name: the loss ``out_activation`` implies.
+    huber_delta : float, default=1.0
+        The Huber loss's threshold.
+    quantile : float, default=0.5
+        The pinball loss's level.
 
     Returns
     -------
     Loss
     """
+    if loss == "absolute_error":
+        return LOSSES["absolute_error"]
+    if loss == "huber":
+        return huber_loss(huber_delta)
+    if loss == "quantile":
+        return quantile_loss(quantile)
     name = {"logistic": "binary_cross_entropy", "softmax": "categorical_cross_entropy",
             "identity": "squared_error_per_output", "exp": "poisson"}[out_activation]
     return LOSSES[name]
