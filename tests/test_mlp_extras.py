@@ -200,3 +200,87 @@ def test_out_of_core_refuses_the_additions_by_name(model):
     with pytest.raises(ValueError, match=r"fit: (loss='huber'|class_weight) is not supported "
                                          "with out-of-core X"):
         model.fit(da.from_array(X, chunks=(30, 4)), y)
+
+
+# -- leaky_relu, one activation per hidden layer --------------------------------------------
+def _forward_by_hand(model, X):
+    # Written out from the definitions: relu max(z, 0), leaky 0.01 z below 0, tanh, logistic.
+    g = {"relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+         "tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z)), "identity": lambda z: z}
+    acts = model.activation
+    acts = [acts] * (model.n_layers_ - 2) if isinstance(acts, str) else list(acts)
+    a = X
+    for c, b, name in zip(model.coefs_[:-1], model.intercepts_[:-1], acts, strict=True):
+        a = g[name](a @ c + b)
+    return a @ model.coefs_[-1] + model.intercepts_[-1]
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", ("tanh", "leaky_relu"),
+                                        ["logistic", "relu"]])
+def test_predictions_are_the_hand_written_forward_pass(activation):
+    X, y = _regression()
+    model = _fit(MLPRegressor(hidden_layer_sizes=(6, 3), activation=activation, max_iter=30,
+                              random_state=0), X, y)
+    np.testing.assert_allclose(model.predict(X), _forward_by_hand(model, X).ravel(),
+                               rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_an_all_equal_sequence_is_the_single_name_fit(solver):
+    X, y = _data()
+    kw = dict(hidden_layer_sizes=(5, 4), solver=solver, max_iter=10, random_state=0)
+    for name in ("logistic", "relu"):
+        _same_weights(_fit(MLPClassifier(activation=(name, name), **kw), X, y),
+                      _fit(MLPClassifier(activation=name, **kw), X, y))
+
+
+def test_per_layer_initialisation_follows_each_layers_activation():
+    # scikit-learn's Glorot bound sqrt(factor / (fan_in + fan_out)): factor 2 for logistic.
+    model = MLPRegressor(hidden_layer_sizes=(50, 40), activation=("logistic", "relu"))
+    model._random_state = np.random.RandomState(0)
+    model._initialize([4, 50, 40, 3], np.float64)
+    bounds = [np.sqrt(f / (a + b)) for f, a, b in [(2, 4, 50), (6, 50, 40), (6, 40, 3)]]
+    for c, bound in zip(model.coefs_, bounds, strict=True):
+        assert np.abs(c).max() <= bound and np.abs(c).max() > 0.9 * bound
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_leaky_relu_gradient_is_the_finite_difference(solver):
+    # The MLP's network, as fit builds it, against central differences of its cost.
+    X, y = _regression(n=20)
+    model = _fit(MLPRegressor(hidden_layer_sizes=(4, 3), activation=("leaky_relu", "tanh"),
+                              solver=solver, max_iter=2, alpha=0.01, random_state=0), X, y)
+    net, _ = model._network()
+    Xt, Yt = X.T, y[None, :]
+    _, grad = net.loss_and_gradient(Xt, Yt)
+    flat, analytic = net.flat, grad.flat.copy()
+    numeric = np.zeros_like(analytic)
+    for i in range(flat.size):
+        keep = flat[i]
+        flat[i] = keep + 1e-6
+        up = net.loss_and_gradient(Xt, Yt)[0]
+        flat[i] = keep - 1e-6
+        down = net.loss_and_gradient(Xt, Yt)[0]
+        flat[i] = keep
+        numeric[i] = (up - down) / 2e-6
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("bad,match", [
+    ("softmax", "'activation' parameter of MLPClassifier must be a str among"),
+    (("relu",), r"MLPClassifier.fit: activation must be one of .* one per hidden layer \(2\), "
+                r"got \('relu',\)"),
+    (("relu", "softmax"), r"got \('relu', 'softmax'\)"),
+])
+def test_bad_activations(bad, match):
+    X, y = _data()
+    with pytest.raises(ValueError, match=match):
+        MLPClassifier(hidden_layer_sizes=(3, 3), activation=bad).fit(X, y)
+
+
+def test_per_layer_activations_survive_a_model_file(tmp_path):
+    X, y = _data()
+    model = _fit(MLPClassifier(hidden_layer_sizes=(5, 4), activation=("leaky_relu", "tanh"),
+                               max_iter=5, random_state=0), X, y)
+    loaded = _round_trip(model, X, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))

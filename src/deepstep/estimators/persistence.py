@@ -421,7 +421,7 @@ def _mlp_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floati
         ``W{l}`` = ``coefs_[l - 1].T`` of shape (n_l, n_{l-1}), ``b{l}`` of
         shape (n_l, 1).
     """
-    from .mlp._network import ENGINE_ACTIVATION
+    from .mlp._network import hidden_and_output
 
     check_is_fitted(model, "coefs_")
     sizes = [int(model.coefs_[0].shape[0])] + [int(c.shape[1]) for c in model.coefs_]
@@ -447,8 +447,8 @@ def _mlp_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floati
     config = {
         "estimator": type(model).__name__,
         "layer_sizes": sizes,
-        "activations": [ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
-        + [ENGINE_ACTIVATION[model.out_activation_]],
+        "activations": [a.name for a in hidden_and_output(model.activation,
+                                                          model.out_activation_, len(sizes))],
         "dtype": str(model.coefs_[0].dtype),
         "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
                                                  for c in classes],
@@ -501,7 +501,7 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
     """The MLPClassifier or MLPRegressor a model file describes, every field checked."""
     from sklearn.base import is_classifier
 
-    from .mlp._network import ENGINE_ACTIVATION, to_sklearn
+    from .mlp._network import hidden_and_output, to_sklearn
 
     sizes = config["layer_sizes"]
     params, state = config.get("params", {}), config.get("mlp_state")
@@ -524,8 +524,7 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
     elif classes is not None:
         raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
     out = model._output_activation()
-    expected = ([ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
-                + [ENGINE_ACTIVATION[out]])
+    expected = [a.name for a in hidden_and_output(model.activation, out, len(sizes))]
     if config["activations"] != expected:
         raise ModelFileError(f"{name}: activations {config['activations']} do not match "
                              f"activation={model.activation!r} and the output {out!r}: "

@@ -14,6 +14,7 @@ scikit-learn 1.9's.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -37,7 +38,14 @@ from ..placement import as_rows, is_out_of_core
 from ..plan import TrainingPlan
 from ..training_data import sample_weights
 from ._constraints import CONSTRAINTS
-from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._network import (
+    fitted_views,
+    hidden_and_output,
+    hidden_names,
+    loss_for,
+    predict_raw,
+    to_sklearn,
+)
 from ._outofcore import block_summed, forward_out_of_core, out_of_core_data
 from ._stochastic import NON_FINITE_MESSAGE, record, stochastic_plan
 
@@ -196,9 +204,20 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         self.t_ = 0
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        weights = glorot_uniform_layers(layer_units, self._random_state, factor=factor,
-                                        dtype=dtype)
+        hidden = hidden_names(self.activation, len(layer_units) - 2, type(self).__name__)
+        if isinstance(self.activation, str):
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            weights = glorot_uniform_layers(layer_units, self._random_state, factor=factor,
+                                            dtype=dtype)
+        else:
+            # One activation per layer: each layer's Glorot factor follows the
+            # activation it feeds (the output layer the last hidden one's), drawn
+            # in scikit-learn's order, so an all-equal sequence is the string's fit.
+            factors = [2.0 if a == "logistic" else 6.0 for a in [*hidden, hidden[-1]]]
+            weights = [pair for (n_in, n_out), f in zip(itertools.pairwise(layer_units),
+                                                        factors, strict=True)
+                       for pair in glorot_uniform_layers([n_in, n_out], self._random_state,
+                                                         factor=f, dtype=dtype)]
         self.coefs_, self.intercepts_ = to_sklearn(weights)
         self._best_weights = None
         if self.solver in STOCHASTIC:

@@ -12,14 +12,17 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
 
 __all__ = ["CLASSIFIER_CONSTRAINTS", "CONSTRAINTS", "REGRESSOR_CONSTRAINTS"]
 
 #: Both estimators' constraints.
 CONSTRAINTS: dict[str, list[object]] = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    # deepstep's additions are Hidden: scikit-learn's message for a bad value
+    # stays word for word its own; a sequence's names are checked by the fit.
+    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"}),
+                   Hidden(StrOptions({"leaky_relu"})), Hidden("array-like")],
     "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],

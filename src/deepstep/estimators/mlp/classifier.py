@@ -34,7 +34,10 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu"} or sequence, \
+default="relu"
+        deepstep adds ``"leaky_relu"`` (slope 0.01 below 0) and a sequence of
+        names, one per hidden layer.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
     alpha : float, default=0.0001
         L2 strength; the term ``(alpha / 2) sum ||W||^2`` is divided by the

@@ -43,7 +43,9 @@ default="squared_error"
         (predicts the conditional quantile). Their costs sum over the outputs
         (``squared_error``'s is averaged over them, as scikit-learn reports it).
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu"} or sequence, \
+default="relu"
+        As :class:`MLPClassifier`'s (one name per hidden layer allowed).
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
     alpha : float, default=0.0001
     batch_size : int or "auto", default="auto"
