@@ -25,8 +25,8 @@ from deepstep import MLPClassifier, MLPRegressor
 
 PAIRS = [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)]
 #: deepstep's parameters beyond scikit-learn's, with their defaults (issue 24).
-ADDED = {MLPClassifier: {"class_weight": None},
-         MLPRegressor: {"huber_delta": 1.0, "quantile": 0.5}}
+ADDED = {MLPClassifier: {"class_weight": None, "dropout": 0.0},
+         MLPRegressor: {"huber_delta": 1.0, "quantile": 0.5, "dropout": 0.0}}
 
 
 def _load(loader, n=None):

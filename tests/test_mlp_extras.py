@@ -5,6 +5,7 @@ The oracles are independent of the code under test: scikit-learn's
 ``sample_weight``, hand computations, finite differences.
 """
 
+import itertools
 import warnings
 
 import numpy as np
@@ -284,3 +285,68 @@ def test_per_layer_activations_survive_a_model_file(tmp_path):
                                max_iter=5, random_state=0), X, y)
     loaded = _round_trip(model, X, tmp_path)
     np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+# -- dropout --------------------------------------------------------------------------------
+def _one_sgd_step_by_hand(X, y, hidden, p, lr, seed):
+    # scikit-learn's initial weights (Glorot uniform, its order of draws), then the
+    # masks' generator seeded by the next draw; one full-batch SGD step without
+    # momentum on (1/2m) sum (a - y)^2 with inverted dropout on the hidden layer.
+    rs = np.random.RandomState(seed)
+    dims = [X.shape[1], hidden, 1]
+    params = []
+    for fan_in, fan_out in itertools.pairwise(dims):
+        r = np.sqrt(6.0 / (fan_in + fan_out))
+        params.append([rs.uniform(-r, r, (fan_in, fan_out)), rs.uniform(-r, r, fan_out)])
+    masks = np.random.default_rng(int(rs.randint(0, 2**31 - 1)))
+    (W1, b1), (W2, b2) = params
+    m = len(y)
+    Z1 = X @ W1 + b1
+    keep = (masks.random((hidden, m)) >= p).T / (1 - p)
+    A1 = np.maximum(Z1, 0) * keep
+    out = A1 @ W2 + b2
+    d2 = (out - y[:, None]) / m
+    d1 = (d2 @ W2.T) * keep * (Z1 > 0)
+    return [W1 - lr * X.T @ d1, W2 - lr * A1.T @ d2], [b1 - lr * d1.sum(0), b2 - lr * d2.sum(0)]
+
+
+def test_one_dropout_step_is_the_hand_computation():
+    X, y = _regression(n=30)
+    model = _fit(MLPRegressor(hidden_layer_sizes=(7,), solver="sgd", momentum=0.0,
+                              learning_rate_init=0.1, batch_size=30, shuffle=False, max_iter=1,
+                              alpha=0.0, dropout=0.4, random_state=3), X, y)
+    coefs, intercepts = _one_sgd_step_by_hand(X, y, 7, 0.4, 0.1, 3)
+    for a, b in zip(model.coefs_ + model.intercepts_, coefs + intercepts, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_dropout_changes_training_not_prediction():
+    X, y = _data()
+    kw = dict(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    plain = _fit(MLPClassifier(**kw), X, y)
+    dropped = _fit(MLPClassifier(dropout=0.5, **kw), X, y)
+    again = _fit(MLPClassifier(dropout=0.5, **kw), X, y)
+    assert dropped.loss_curve_ != plain.loss_curve_
+    assert dropped.loss_curve_ == again.loss_curve_  # seeded from random_state
+    # prediction uses every unit: the hand-written forward pass of the fitted weights
+    z = np.maximum(X @ dropped.coefs_[0] + dropped.intercepts_[0], 0)
+    z = z @ dropped.coefs_[1] + dropped.intercepts_[1]
+    softmax = np.exp(z - z.max(1, keepdims=True))
+    np.testing.assert_allclose(dropped.predict_proba(X), softmax / softmax.sum(1, keepdims=True),
+                               rtol=1e-12)
+
+
+def test_dropout_with_lbfgs_is_refused_by_name():
+    X, y = _data()
+    with pytest.raises(ValueError, match=r"MLPClassifier.fit: dropout=0.3 needs solver='adam' "
+                                         r"or 'sgd' .* got solver='lbfgs'"):
+        MLPClassifier(solver="lbfgs", dropout=0.3).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'dropout' parameter of MLPRegressor"):
+        MLPRegressor(dropout=1.0).fit(*_regression())
+
+
+def test_dropout_survives_a_model_file(tmp_path):
+    X, y = _data()
+    model = _fit(MLPClassifier(hidden_layer_sizes=(5,), dropout=0.25, max_iter=5,
+                               random_state=0), X, y)
+    assert _round_trip(model, X, tmp_path).dropout == 0.25

@@ -193,8 +193,26 @@ class BaseMLP(EstimatorCore, BaseEstimator):
                                    hidden_and_output(self.activation, self.out_activation_,
                                                      self.n_layers_),
                                    self._engine_loss(), xp=xp,
-                                   alpha=float(self.alpha), l2_per_weight=True)
+                                   alpha=float(self.alpha), l2_per_weight=True,
+                                   **self._dropout())
         return net, device
+
+    def _dropout(self) -> dict[str, Any]:
+        """The network's dropout rate and the masks' own generator (none without dropout).
+
+        As the DNN classes do (:func:`deepstep.estimators.plan.training_plan`):
+        the generator is seeded by one draw from the fit's random state after
+        the initial weights, so dropout > 0 keeps them; dropout=0 draws nothing.
+        """
+        rate = float(self.dropout)
+        if not rate:
+            return {}
+        if self.solver not in STOCHASTIC:
+            raise ValueError(f"{type(self).__name__}.fit: dropout={self.dropout!r} needs "
+                             "solver='adam' or 'sgd' (L-BFGS needs a cost that does not "
+                             f"change between evaluations), got solver={self.solver!r}")
+        seed = int(self._random_state.randint(0, 2**31 - 1))
+        return {"dropout": rate, "dropout_rng": np.random.default_rng(seed)}
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:
         """The first fit's attributes and weights (scikit-learn's order of random draws)."""

@@ -44,6 +44,8 @@ CONSTRAINTS: dict[str, list[object]] = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
+    # deepstep's additions (keyword-only, after scikit-learn's parameters)
+    "dropout": [Interval(Real, 0, 1, closed="left")],
 }
 
 #: MLPClassifier's: the same, and deepstep's additions (keyword-only, after scikit-learn's).

@@ -73,6 +73,11 @@ default="relu"
         class k by ``n_samples / (n_classes * n_k)``; a dict maps labels to
         weights (absent labels weigh 1). In ``partial_fit``, "balanced" is
         computed on each call's ``y``.
+    dropout : float in [0, 1), default=0.0
+        deepstep's addition: inverted dropout on every hidden layer's output
+        while training (sgd and adam only); its masks come from their own
+        generator, seeded from ``random_state`` after the initial weights.
+        Prediction uses all units (no rescaling needed).
 
     Attributes
     ----------
@@ -108,7 +113,7 @@ default="relu"
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: Any = 10,
-                 max_fun: int = 15000, class_weight: Any = None) -> None:
+                 max_fun: int = 15000, class_weight: Any = None, dropout: float = 0.0) -> None:
         store(self, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
               solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
               learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -117,7 +122,7 @@ default="relu"
               nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
               validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
               epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-              class_weight=class_weight)
+              class_weight=class_weight, dropout=dropout)
 
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"

@@ -72,6 +72,11 @@ default="relu"
     quantile : float in (0, 1), default=0.5
         deepstep's addition: ``loss="quantile"``'s level (scikit-learn's
         QuantileRegressor's and HistGradientBoostingRegressor's name).
+    dropout : float in [0, 1), default=0.0
+        deepstep's addition: inverted dropout on every hidden layer's output
+        while training (sgd and adam only); its masks come from their own
+        generator, seeded from ``random_state`` after the initial weights.
+        Prediction uses all units (no rescaling needed).
 
     Attributes
     ----------
@@ -94,7 +99,7 @@ default="relu"
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: Any = 10,
                  max_fun: int = 15000, huber_delta: float = 1.0,
-                 quantile: float = 0.5) -> None:
+                 quantile: float = 0.5, dropout: float = 0.0) -> None:
         store(self, loss=loss, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
               solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
               learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -103,7 +108,7 @@ default="relu"
               nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
               validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
               epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-              huber_delta=huber_delta, quantile=quantile)
+              huber_delta=huber_delta, quantile=quantile, dropout=dropout)
 
     def _output_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
