@@ -350,3 +350,51 @@ def test_dropout_survives_a_model_file(tmp_path):
     model = _fit(MLPClassifier(hidden_layer_sizes=(5,), dropout=0.25, max_iter=5,
                                random_state=0), X, y)
     assert _round_trip(model, X, tmp_path).dropout == 0.25
+
+
+# -- the validation loss per epoch ----------------------------------------------------------
+def _held_out_rows(n, dims, seed, fraction, stratify=None):
+    # scikit-learn's draws: the Glorot weights first, then train_test_split's.
+    from sklearn.model_selection import train_test_split
+    rs = np.random.RandomState(seed)
+    for fan_in, fan_out in itertools.pairwise(dims):
+        r = np.sqrt(6.0 / (fan_in + fan_out))
+        rs.uniform(-r, r, (fan_in, fan_out))
+        rs.uniform(-r, r, fan_out)
+    return train_test_split(np.arange(n), random_state=rs, test_size=fraction,
+                            stratify=stratify)[1]
+
+
+@pytest.mark.parametrize("kind", ["regressor", "binary"])
+def test_validation_loss_curve_is_the_held_out_loss_of_the_best_weights(kind):
+    from sklearn.metrics import log_loss, mean_squared_error
+    if kind == "regressor":
+        X, y = _regression(n=100)
+        model = MLPRegressor
+    else:
+        X, y = _data(n=100)
+        y = (y == 1).astype(int)
+        model = MLPClassifier
+    est = _fit(model(hidden_layer_sizes=(6,), early_stopping=True, validation_fraction=0.25,
+                     max_iter=25, n_iter_no_change=100, tol=0.0, random_state=2), X, y)
+    val = _held_out_rows(len(y), [X.shape[1], 6, 1], 2, 0.25,
+                         None if kind == "regressor" else y[:, None].astype(bool))
+    assert len(est.validation_loss_curve_) == len(est.validation_scores_) == est.n_iter_ == 25
+    best = int(np.argmax(est.validation_scores_))
+    if kind == "regressor":
+        expected = mean_squared_error(y[val], est.predict(X[val])) / 2
+    else:
+        expected = log_loss(y[val], est.predict_proba(X[val]))
+    assert est.validation_loss_curve_[best] == pytest.approx(expected, rel=1e-10)
+    assert est.validation_loss_curve_[-1] < est.validation_loss_curve_[0]
+
+
+def test_validation_loss_curve_is_none_without_early_stopping_and_survives_a_file(tmp_path):
+    X, y = _data()
+    plain = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0), X, y)
+    assert plain.validation_loss_curve_ is None
+    early = _fit(MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0,
+                               early_stopping=True), X, y)
+    loaded = _round_trip(early, X, tmp_path)
+    assert loaded.validation_loss_curve_ == early.validation_loss_curve_
+    assert len(early.validation_loss_curve_) == 3

@@ -396,7 +396,7 @@ def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: st
 #: counts, numbers (or None), and lists of numbers (or None).
 _MLP_COUNTS = ("n_iter_", "t_", "_no_improvement_count")
 _MLP_NUMBERS = ("loss_", "best_loss_", "best_validation_score_")
-_MLP_CURVES = ("loss_curve_", "validation_scores_")
+_MLP_CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
 _MLP_REQUIRED = ("n_iter_", "t_")
 #: The label binarizer's target types, scikit-learn's names.
 _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")

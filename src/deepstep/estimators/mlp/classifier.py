@@ -86,6 +86,10 @@ default="relu"
     best_loss_ : float or None
     loss_curve_ : list of float
     validation_scores_ : list of float or None
+    validation_loss_curve_ : list of float or None
+        deepstep's addition: with ``early_stopping`` (sgd, adam), each epoch's
+        loss on the held-out rows, beside ``validation_scores_``: the training
+        loss without its L2 term, weighted as it is; None otherwise.
     best_validation_score_ : float or None
     t_ : int
         Training samples seen.

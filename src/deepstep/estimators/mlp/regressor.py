@@ -80,7 +80,8 @@ default="relu"
 
     Attributes
     ----------
-    loss_, best_loss_, loss_curve_, validation_scores_, best_validation_score_, t_,
+    loss_, best_loss_, loss_curve_, validation_scores_, validation_loss_curve_,
+    best_validation_score_, t_,
     coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_,
     n_outputs_, out_activation_
         As :class:`MLPClassifier`'s (``out_activation_`` "identity" or "exp").
