@@ -398,3 +398,88 @@ def test_validation_loss_curve_is_none_without_early_stopping_and_survives_a_fil
     loaded = _round_trip(early, X, tmp_path)
     assert loaded.validation_loss_curve_ == early.validation_loss_curve_
     assert len(early.validation_loss_curve_) == 3
+
+
+# -- Monte-Carlo dropout --------------------------------------------------------------------
+def _mc_by_hand(model, X, n_passes, seed):
+    # Each pass: the forward pass written out, every hidden unit kept with
+    # probability 1 - p (masks drawn layer by layer from default_rng(seed)) and
+    # scaled by 1 / (1 - p); then np.mean and np.std over the passes.
+    rng, p = np.random.default_rng(seed), model.dropout
+    outs = []
+    for _ in range(n_passes):
+        a = X
+        for c, b in zip(model.coefs_[:-1], model.intercepts_[:-1], strict=True):
+            a = np.maximum(a @ c + b, 0)
+            a = a * (rng.random(a.T.shape) >= p).T / (1 - p)
+        outs.append(a @ model.coefs_[-1] + model.intercepts_[-1])
+    return np.stack(outs)
+
+
+def test_predict_mc_is_the_mean_and_std_of_hand_written_passes():
+    X, y = _regression(n=40)
+    model = _fit(MLPRegressor(hidden_layer_sizes=(6, 5), dropout=0.3, max_iter=20,
+                              random_state=0), X, y)
+    mean, std = model.predict_mc(X, n_passes=12, random_state=7)
+    outs = _mc_by_hand(model, X, 12, 7)[:, :, 0]
+    np.testing.assert_allclose(mean, outs.mean(axis=0), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(std, outs.std(axis=0), rtol=1e-9, atol=1e-12)
+    assert (std > 0).mean() > 0.9  # a row whose units are all off has none
+    again = model.predict_mc(X, n_passes=12, random_state=7)
+    np.testing.assert_array_equal(again[0], mean)
+
+
+def test_predict_proba_mc_is_softmax_of_hand_written_passes():
+    X, y = _data()
+    model = _fit(MLPClassifier(hidden_layer_sizes=(6,), dropout=0.5, max_iter=20,
+                               random_state=0), X, y)
+    z = _mc_by_hand(model, X, 9, 3)
+    p = np.exp(z - z.max(axis=2, keepdims=True))
+    p /= p.sum(axis=2, keepdims=True)
+    mean, std = model.predict_proba_mc(X, n_passes=9, random_state=3)
+    np.testing.assert_allclose(mean, p.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(std, p.std(axis=0), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(mean.sum(axis=1), 1.0)
+
+
+def test_binary_mc_probabilities_are_two_columns():
+    X, y = _data()
+    model = _fit(MLPClassifier(hidden_layer_sizes=(6,), dropout=0.2, max_iter=10,
+                               random_state=0), X, (y == 1).astype(int))
+    mean, std = model.predict_proba_mc(X, n_passes=5, random_state=0)
+    assert mean.shape == std.shape == (len(y), 2)
+    np.testing.assert_allclose(mean.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(std[:, 0], std[:, 1])
+
+
+def test_mc_mean_of_a_linear_network_tends_to_predict():
+    # With identity activations dropout's expectation is the full network, so the
+    # mean over many passes approaches predict (within a few standard errors).
+    X, y = _regression(n=30)
+    model = _fit(MLPRegressor(hidden_layer_sizes=(10,), activation="identity", dropout=0.2,
+                              max_iter=20, random_state=0), X, y)
+    n = 4000
+    mean, std = model.predict_mc(X, n_passes=n, random_state=0)
+    assert np.all(np.abs(mean - model.predict(X)) <= 5 * std / np.sqrt(n) + 1e-12)
+
+
+def test_mc_errors_name_the_method():
+    X, y = _regression(n=30)
+    plain = _fit(MLPRegressor(hidden_layer_sizes=(3,), max_iter=2, random_state=0), X, y)
+    with pytest.raises(ValueError, match=r"MLPRegressor.predict_mc: Monte-Carlo dropout needs a "
+                                         r"model fitted with dropout > 0, got dropout=0.0"):
+        plain.predict_mc(X)
+    plain.set_params(dropout=0.1)
+    with pytest.raises(ValueError, match=r"predict_mc: n_passes must be an int >= 1, got 0"):
+        plain.predict_mc(X, n_passes=0)
+    with pytest.raises(TypeError, match=r"predict_mc: random_state must be .* got str"):
+        plain.predict_mc(X, random_state="x")
+
+
+def test_mc_keeps_float32():
+    X, y = _regression(n=30)
+    X = X.astype(np.float32)
+    model = _fit(MLPRegressor(hidden_layer_sizes=(4,), dropout=0.2, max_iter=3,
+                              random_state=0), X, y)
+    mean, std = model.predict_mc(X.astype(np.float64), n_passes=3, random_state=0)
+    assert mean.dtype == std.dtype == np.float32

@@ -17,6 +17,7 @@ from ..persistence import MLPFile, loadable
 from ..placement import check_finite_rows
 from ._base import BaseMLP
 from ._constraints import CLASSIFIER_CONSTRAINTS
+from ._montecarlo import mc_outputs
 from ._signature import store
 
 __all__ = ["MLPClassifier"]
@@ -219,6 +220,33 @@ default="relu"
         if y_pred.ndim == 1:
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
+
+    def predict_proba_mc(self, X: Any, n_passes: int = 30,
+                         random_state: Any = None) -> tuple[Any, Any]:
+        """Monte-Carlo dropout: the mean and spread of ``predict_proba`` with dropout on.
+
+        deepstep's addition, for a model fitted with ``dropout`` > 0: each of
+        ``n_passes`` forward passes keeps every hidden unit with probability
+        ``1 - dropout`` (masks from ``numpy.random.default_rng(random_state)``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_passes : int, default=30
+        random_state : None, int, numpy Generator or RandomState, default=None
+            Seeds the masks; the same seed gives the same result.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_classes)
+            The passes' mean probabilities, in the order of ``classes_``.
+        std : ndarray of shape (n_samples, n_classes)
+            Their standard deviation over the passes (``ddof=0``).
+        """
+        mean, std = mc_outputs(self, X, n_passes, random_state, "predict_proba_mc")
+        if self.n_outputs_ == 1:  # one logistic output: P(second class) and its complement
+            return np.hstack([1 - mean, mean]), np.hstack([std, std])
+        return mean, std
 
     def predict_log_proba(self, X: Any) -> Any:
         """``log(predict_proba(X))``.

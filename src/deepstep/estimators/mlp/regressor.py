@@ -16,6 +16,7 @@ from ..persistence import MLPFile, loadable
 from ..placement import check_finite_rows
 from ._base import BaseMLP
 from ._constraints import REGRESSOR_CONSTRAINTS
+from ._montecarlo import mc_outputs
 from ._network import loss_for
 from ._signature import store
 
@@ -143,6 +144,29 @@ default="relu"
         """
         check_is_fitted(self)
         return self._predict(X)
+
+    def predict_mc(self, X: Any, n_passes: int = 30,
+                   random_state: Any = None) -> tuple[Any, Any]:
+        """Monte-Carlo dropout: the mean and spread of the predictions with dropout on.
+
+        deepstep's addition, for a model fitted with ``dropout`` > 0: each of
+        ``n_passes`` forward passes keeps every hidden unit with probability
+        ``1 - dropout`` (masks from ``numpy.random.default_rng(random_state)``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_passes : int, default=30
+        random_state : None, int, numpy Generator or RandomState, default=None
+            Seeds the masks; the same seed gives the same result.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The passes' mean prediction and its standard deviation (``ddof=0``).
+        """
+        mean, std = mc_outputs(self, X, n_passes, random_state, "predict_mc")
+        return self._from_raw(mean), self._from_raw(std)
 
     # scikit-learn 1.9 guards the regressor's partial_fit with the method
     # ``_check_solver`` itself (always true), not its result: partial_fit
