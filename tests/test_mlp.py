@@ -24,6 +24,9 @@ import deepstep
 from deepstep import MLPClassifier, MLPRegressor
 
 PAIRS = [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)]
+#: deepstep's parameters beyond scikit-learn's, with their defaults (issue 24).
+ADDED = {MLPClassifier: {"class_weight": None, "dropout": 0.0},
+         MLPRegressor: {"huber_delta": 1.0, "quantile": 0.5, "dropout": 0.0}}
 
 
 def _load(loader, n=None):
@@ -42,11 +45,19 @@ def _fit(cls, X, y, **kw):
 
 @pytest.mark.parametrize("ours,theirs", PAIRS)
 def test_signature_and_params_are_scikit_learns(ours, theirs):
+    # scikit-learn's parameters first, unchanged; then deepstep's additions
+    # (issue 24), keyword-only, whose defaults keep scikit-learn's behaviour.
+    added = ADDED[ours]
     a, b = inspect.signature(ours), inspect.signature(theirs)
-    assert [(p.name, p.default, p.kind) for p in a.parameters.values()] == \
-           [(p.name, p.default, p.kind) for p in b.parameters.values()]
-    assert ours().get_params() == theirs().get_params()
-    assert ours._parameter_constraints.keys() == theirs._parameter_constraints.keys()
+    ours_params = [(p.name, p.default, p.kind) for p in a.parameters.values()]
+    theirs_params = [(p.name, p.default, p.kind) for p in b.parameters.values()]
+    assert ours_params[:len(theirs_params)] == theirs_params
+    assert {name: default for name, default, _ in ours_params[len(theirs_params):]} == added
+    assert all(kind is inspect.Parameter.KEYWORD_ONLY
+               for _, _, kind in ours_params[len(theirs_params):])
+    assert ours().get_params() == {**theirs().get_params(), **added}
+    assert ours._parameter_constraints.keys() == \
+        theirs._parameter_constraints.keys() | added.keys()
     assert deepstep.MLPClassifier is MLPClassifier
 
 

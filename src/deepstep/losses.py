@@ -8,7 +8,13 @@ paired with:
 * ``categorical_cross_entropy`` with ``softmax``: several exclusive classes;
 * ``squared_error`` with ``identity``: regression, ``J = (1/m) sum ||a - y||^2 / 2``;
 * ``poisson`` with ``exp`` (a log link): counts or rates ``y >= 0``, the half
-  Poisson deviance ``J = (1/m) sum [y log(y / a) - y + a]``.
+  Poisson deviance ``J = (1/m) sum [y log(y / a) - y + a]``;
+* ``absolute_error``, ``huber`` and ``quantile`` with ``identity``: robust
+  regression and conditional quantiles, ``J = (1/m) sum rho(a - y)`` with
+  ``rho(r) = |r|``; ``r^2 / 2`` for ``|r| <= delta``, ``delta (|r| - delta / 2)``
+  beyond; the pinball loss ``max(q (y - a), (q - 1) (y - a))``. Their
+  parameters: :func:`huber_loss` and :func:`quantile_loss` (the registered
+  ``huber`` has ``delta=1``, ``quantile`` the median, ``q=0.5``).
 
 The course's cost is the binary cross-entropy (equation 7 of the seeds)::
 
@@ -45,9 +51,11 @@ __all__ = [
     "binary_cross_entropy_backward",
     "compute_cost",
     "get_loss",
+    "huber_loss",
     "l2_decay",
     "l2_gradient",
     "l2_penalty",
+    "quantile_loss",
     "scaled_output_delta",
 ]
 
@@ -250,6 +258,96 @@ def _output_minus_target(AL: Array, Y: Array, sample_weight: Array | None = None
     return delta
 
 
+def _weighted(delta: Array, sample_weight: Array | None) -> Array:
+    # The weighted mean divides by sum(w), not m: the weights rescaled by
+    # m / sum(w), as _output_minus_target does (the 1/m comes later).
+    if sample_weight is not None:
+        delta *= sample_weight * (delta.shape[1] / namespace(delta).sum(sample_weight))
+    return delta
+
+
+def _absolute_error(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
+    # J = (1/m) sum_i sum_k |a - y| (scikit-learn's "absolute_error" elsewhere).
+    per_example = namespace(AL).sum(abs(AL - Y), axis=0)
+    return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
+
+
+def _absolute_error_delta(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
+    # dJ/da = sign(a - y) (0 where a == y, a subgradient), times m.
+    return _weighted(namespace(AL).sign(AL - Y), sample_weight)
+
+
+def huber_loss(delta: float = 1.0) -> Loss:
+    """The Huber loss with threshold ``delta``, paired with an identity output.
+
+    Per output, ``rho(r) = r^2 / 2`` for ``|r| <= delta`` and
+    ``delta (|r| - delta / 2)`` beyond, with ``r = a - y``; the cost is its
+    sum over the outputs, averaged over the examples. Its derivative is
+    ``clip(r, -delta, delta)``.
+
+    Parameters
+    ----------
+    delta : float, default=1.0
+        Where the square becomes linear (> 0).
+
+    Returns
+    -------
+    Loss
+        Named ``"huber"``.
+    """
+    if not (isinstance(delta, (int, float, np.floating, np.integer)) and delta > 0):
+        raise ValueError(f"huber_loss: delta must be a number > 0, got {delta!r}")
+    d = float(delta)
+
+    def cost(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
+        xp = namespace(AL)
+        r = abs(AL - Y)
+        per_example = xp.sum(xp.where(r <= d, 0.5 * r * r, d * (r - 0.5 * d)), axis=0)
+        return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
+
+    def output_delta(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
+        return _weighted(namespace(AL).clip(AL - Y, -d, d), sample_weight)
+
+    return Loss("huber", "identity", cost, output_delta)
+
+
+def quantile_loss(quantile: float = 0.5) -> Loss:
+    """The pinball loss of the ``quantile`` level, paired with an identity output.
+
+    Per output, ``rho = q (y - a)`` where ``y >= a`` and ``(1 - q) (a - y)``
+    where ``y < a``: minimised by the conditional q-quantile. The cost is its
+    sum over the outputs, averaged over the examples; its derivative in a is
+    ``-q`` where ``y > a``, ``1 - q`` elsewhere (scikit-learn's
+    HistGradientBoosting's choice at ``y == a``).
+
+    Parameters
+    ----------
+    quantile : float, default=0.5
+        The level q, strictly between 0 and 1.
+
+    Returns
+    -------
+    Loss
+        Named ``"quantile"``.
+    """
+    if not (isinstance(quantile, (int, float, np.floating, np.integer)) and 0 < quantile < 1):
+        raise ValueError(f"quantile_loss: quantile must be a number in (0, 1), got {quantile!r}")
+    q = float(quantile)
+
+    def cost(AL: Array, Y: Array, sample_weight: Array | None = None) -> np.floating:
+        xp = namespace(AL)
+        r = Y - AL
+        per_example = xp.sum(xp.where(r >= 0, q * r, (q - 1.0) * r), axis=0)
+        return _scalar(_mean(per_example, AL.shape[1], sample_weight), AL)
+
+    def output_delta(AL: Array, Y: Array, sample_weight: Array | None = None) -> Array:
+        xp = namespace(AL)
+        return _weighted(astype(xp.where(Y > AL, -q, 1.0 - q), AL.dtype, copy=False),
+                         sample_weight)
+
+    return Loss("quantile", "identity", cost, output_delta)
+
+
 class Loss(NamedTuple):
     """A cost function paired with the output activation it is the natural loss for.
 
@@ -279,7 +377,11 @@ LOSSES: dict[str, Loss] = {
     "squared_error_per_output": Loss("squared_error_per_output", "identity",
                                      _squared_error_per_output, _output_minus_target),
     "poisson": Loss("poisson", "exp", _poisson, _output_minus_target),
+    "absolute_error": Loss("absolute_error", "identity", _absolute_error,
+                           _absolute_error_delta),
 }
+LOSSES["huber"] = huber_loss(1.0)
+LOSSES["quantile"] = quantile_loss(0.5)
 
 
 def get_loss(name: Any, *, func: str = "") -> Loss:

@@ -396,7 +396,7 @@ def _rebuild(cls: type, config: dict[str, Any], arrays: dict[str, Any], name: st
 #: counts, numbers (or None), and lists of numbers (or None).
 _MLP_COUNTS = ("n_iter_", "t_", "_no_improvement_count")
 _MLP_NUMBERS = ("loss_", "best_loss_", "best_validation_score_")
-_MLP_CURVES = ("loss_curve_", "validation_scores_")
+_MLP_CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
 _MLP_REQUIRED = ("n_iter_", "t_")
 #: The label binarizer's target types, scikit-learn's names.
 _Y_TYPES = ("binary", "multiclass", "multilabel-indicator")
@@ -421,7 +421,7 @@ def _mlp_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floati
         ``W{l}`` = ``coefs_[l - 1].T`` of shape (n_l, n_{l-1}), ``b{l}`` of
         shape (n_l, 1).
     """
-    from .mlp._network import ENGINE_ACTIVATION
+    from .mlp._network import hidden_and_output
 
     check_is_fitted(model, "coefs_")
     sizes = [int(model.coefs_[0].shape[0])] + [int(c.shape[1]) for c in model.coefs_]
@@ -447,8 +447,8 @@ def _mlp_config(model: Any) -> tuple[dict[str, Any], dict[str, NDArray[np.floati
     config = {
         "estimator": type(model).__name__,
         "layer_sizes": sizes,
-        "activations": [ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
-        + [ENGINE_ACTIVATION[model.out_activation_]],
+        "activations": [a.name for a in hidden_and_output(model.activation,
+                                                          model.out_activation_, len(sizes))],
         "dtype": str(model.coefs_[0].dtype),
         "classes": None if classes is None else [c.item() if hasattr(c, "item") else c
                                                  for c in classes],
@@ -469,7 +469,10 @@ def _mlp_params(model: Any) -> dict[str, Any]:
     for key, value in model.get_params().items():
         if isinstance(value, (np.generic, np.ndarray)):
             value = value.tolist()
-        if isinstance(value, float) and not np.isfinite(value):
+        if isinstance(value, dict):  # class_weight: labels may be numbers, JSON keys are not
+            value = {"dict": [[k.item() if hasattr(k, "item") else k, float(v)]
+                              for k, v in value.items()]}
+        elif isinstance(value, float) and not np.isfinite(value):
             value = _encode_float(value)
         if _jsonable(value):
             params[key] = value
@@ -498,7 +501,7 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
     """The MLPClassifier or MLPRegressor a model file describes, every field checked."""
     from sklearn.base import is_classifier
 
-    from .mlp._network import ENGINE_ACTIVATION, to_sklearn
+    from .mlp._network import hidden_and_output, to_sklearn
 
     sizes = config["layer_sizes"]
     params, state = config.get("params", {}), config.get("mlp_state")
@@ -521,8 +524,7 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
     elif classes is not None:
         raise ModelFileError(f"{name}: a {cls.__name__} has no classes, got {str(classes)[:80]}")
     out = model._output_activation()
-    expected = ([ENGINE_ACTIVATION[model.activation]] * (len(sizes) - 2)
-                + [ENGINE_ACTIVATION[out]])
+    expected = [a.name for a in hidden_and_output(model.activation, out, len(sizes))]
     if config["activations"] != expected:
         raise ModelFileError(f"{name}: activations {config['activations']} do not match "
                              f"activation={model.activation!r} and the output {out!r}: "
@@ -545,6 +547,13 @@ def _rebuild_mlp(cls: type, config: dict[str, Any], arrays: dict[str, Any], name
 
 def _param_from_json(value: Any, key: str, name: str) -> Any:
     """A hyperparameter as :func:`_mlp_params` wrote it (a list was a tuple)."""
+    if isinstance(value, dict) and list(value) == ["dict"]:
+        pairs = value["dict"]
+        if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2
+                                                  for p in pairs):
+            raise ModelFileError(f"{name}: params[{key!r}] must hold [label, value] pairs, "
+                                 f"got {str(pairs)[:40]}")
+        return {label: weight for label, weight in pairs}
     if isinstance(value, dict):
         return _decode_float(value, f"params[{key!r}]", name)
     return tuple(value) if isinstance(value, list) else value

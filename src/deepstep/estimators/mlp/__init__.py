@@ -6,6 +6,7 @@
 :mod:`._base`            fit, partial_fit, warm start, lbfgs, prediction
 :mod:`._stochastic`      sgd and adam: the Trainer, its optimizer and callbacks
 :mod:`._callbacks`       per-epoch bookkeeping, validation score, invscaling
+:mod:`._montecarlo`      Monte-Carlo dropout predictions (deepstep's addition)
 :mod:`.classifier`       MLPClassifier
 :mod:`.regressor`        MLPRegressor
 ======================  ======================================================

@@ -14,6 +14,7 @@ scikit-learn 1.9's.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any
 
@@ -28,14 +29,23 @@ from ..._backend import is_numpy
 from ..._memory import check_parameters_fit
 from ..._warnings import warn
 from ...initializers import glorot_uniform_layers
+from ...losses import Loss
 from ...network import Network
 from ...training.lbfgs import minimize_lbfgs
 from .. import placement
 from ..core import EstimatorCore, FitData
 from ..placement import as_rows, is_out_of_core
 from ..plan import TrainingPlan
+from ..training_data import sample_weights
 from ._constraints import CONSTRAINTS
-from ._network import fitted_views, hidden_and_output, loss_for, predict_raw, to_sklearn
+from ._network import (
+    fitted_views,
+    hidden_and_output,
+    hidden_names,
+    loss_for,
+    predict_raw,
+    to_sklearn,
+)
 from ._outofcore import block_summed, forward_out_of_core, out_of_core_data
 from ._stochastic import NON_FINITE_MESSAGE, record, stochastic_plan
 
@@ -59,6 +69,10 @@ class BaseMLP(EstimatorCore, BaseEstimator):
     def _from_raw(self, raw: Any) -> Any:
         """Predictions (labels or values) from the output layer's activations."""
         raise NotImplementedError
+
+    def _engine_loss(self) -> Loss:
+        """The engine's loss this fit minimises (the regressor adds its robust ones)."""
+        return loss_for(self.out_activation_)
 
     #: accuracy_score or r2_score: the validation score of early stopping.
     _score_function: Any = None
@@ -94,7 +108,11 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not partial)
         X, y = self._validate_input(X, y, partial, reset=first_pass)
-        if sample_weight is not None:
+        if getattr(self, "class_weight", None) is not None:
+            # The DNN classes' weights: sample_weight times the classes' weights.
+            labels = self._label_binarizer.inverse_transform(y)
+            sample_weight = sample_weights(self, sample_weight, X, labels)
+        elif sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
         if y.ndim == 1:
             y = y.reshape((-1, 1))
@@ -174,9 +192,27 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         net = Network.from_sklearn(self.coefs_, self.intercepts_,
                                    hidden_and_output(self.activation, self.out_activation_,
                                                      self.n_layers_),
-                                   loss_for(self.out_activation_), xp=xp,
-                                   alpha=float(self.alpha), l2_per_weight=True)
+                                   self._engine_loss(), xp=xp,
+                                   alpha=float(self.alpha), l2_per_weight=True,
+                                   **self._dropout())
         return net, device
+
+    def _dropout(self) -> dict[str, Any]:
+        """The network's dropout rate and the masks' own generator (none without dropout).
+
+        As the DNN classes do (:func:`deepstep.estimators.plan.training_plan`):
+        the generator is seeded by one draw from the fit's random state after
+        the initial weights, so dropout > 0 keeps them; dropout=0 draws nothing.
+        """
+        rate = float(self.dropout)
+        if not rate:
+            return {}
+        if self.solver not in STOCHASTIC:
+            raise ValueError(f"{type(self).__name__}.fit: dropout={self.dropout!r} needs "
+                             "solver='adam' or 'sgd' (L-BFGS needs a cost that does not "
+                             f"change between evaluations), got solver={self.solver!r}")
+        seed = int(self._random_state.randint(0, 2**31 - 1))
+        return {"dropout": rate, "dropout_rng": np.random.default_rng(seed)}
 
     def _initialize(self, layer_units: list[int], dtype: Any) -> None:
         """The first fit's attributes and weights (scikit-learn's order of random draws)."""
@@ -186,9 +222,20 @@ class BaseMLP(EstimatorCore, BaseEstimator):
         self.t_ = 0
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._output_activation()
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        weights = glorot_uniform_layers(layer_units, self._random_state, factor=factor,
-                                        dtype=dtype)
+        hidden = hidden_names(self.activation, len(layer_units) - 2, type(self).__name__)
+        if isinstance(self.activation, str):
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            weights = glorot_uniform_layers(layer_units, self._random_state, factor=factor,
+                                            dtype=dtype)
+        else:
+            # One activation per layer: each layer's Glorot factor follows the
+            # activation it feeds (the output layer the last hidden one's), drawn
+            # in scikit-learn's order, so an all-equal sequence is the string's fit.
+            factors = [2.0 if a == "logistic" else 6.0 for a in [*hidden, hidden[-1]]]
+            weights = [pair for (n_in, n_out), f in zip(itertools.pairwise(layer_units),
+                                                        factors, strict=True)
+                       for pair in glorot_uniform_layers([n_in, n_out], self._random_state,
+                                                         factor=f, dtype=dtype)]
         self.coefs_, self.intercepts_ = to_sklearn(weights)
         self._best_weights = None
         if self.solver in STOCHASTIC:
@@ -196,11 +243,13 @@ class BaseMLP(EstimatorCore, BaseEstimator):
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
+                self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
+                self.validation_loss_curve_ = None
                 self.best_validation_score_ = None
 
     def _check_solver(self) -> bool:

@@ -12,14 +12,17 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Hidden, Interval, Options, StrOptions
 
-__all__ = ["CONSTRAINTS", "REGRESSOR_CONSTRAINTS"]
+__all__ = ["CLASSIFIER_CONSTRAINTS", "CONSTRAINTS", "REGRESSOR_CONSTRAINTS"]
 
 #: Both estimators' constraints.
 CONSTRAINTS: dict[str, list[object]] = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    # deepstep's additions are Hidden: scikit-learn's message for a bad value
+    # stays word for word its own; a sequence's names are checked by the fit.
+    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"}),
+                   Hidden(StrOptions({"leaky_relu"})), Hidden("array-like")],
     "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -41,10 +44,20 @@ CONSTRAINTS: dict[str, list[object]] = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
+    # deepstep's additions (keyword-only, after scikit-learn's parameters)
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+}
+
+#: MLPClassifier's: the same, and deepstep's additions (keyword-only, after scikit-learn's).
+CLASSIFIER_CONSTRAINTS: dict[str, list[object]] = {
+    **CONSTRAINTS,
+    "class_weight": [dict, StrOptions({"balanced"}), None],
 }
 
 #: MLPRegressor's: the same, and its loss.
 REGRESSOR_CONSTRAINTS: dict[str, list[object]] = {
     **CONSTRAINTS,
-    "loss": [StrOptions({"squared_error", "poisson"})],
+    "loss": [StrOptions({"squared_error", "poisson", "absolute_error", "huber", "quantile"})],
+    "huber_delta": [Interval(Real, 0, None, closed="neither")],
+    "quantile": [Interval(Real, 0, 1, closed="neither")],
 }

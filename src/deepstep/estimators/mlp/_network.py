@@ -16,43 +16,94 @@ from numpy.typing import NDArray
 
 from ..._backend import to_numpy
 from ...activations import Activation, get_activation
-from ...losses import LOSSES, Loss
+from ...losses import LOSSES, Loss, huber_loss, quantile_loss
 from ...network import Network
 from .. import placement
 from ..prediction import forward_in_blocks
 
-__all__ = ["ENGINE_ACTIVATION", "fitted_views", "hidden_and_output", "loss_for",
+__all__ = ["ENGINE_ACTIVATION", "HIDDEN_ACTIVATIONS", "fitted_views", "hidden_and_output",
+           "hidden_names", "loss_for",
            "predict_raw", "to_sklearn"]
 
 Array = NDArray[np.floating]
 
 #: scikit-learn's activation names -> the engine's registry.
 ENGINE_ACTIVATION = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh",
-                     "relu": "relu", "softmax": "softmax", "exp": "exp"}
+                     "relu": "relu", "softmax": "softmax", "exp": "exp",
+                     "leaky_relu": "leaky_relu"}
 
-def loss_for(out_activation: str) -> Loss:
+#: The hidden activations the MLP classes take (deepstep adds leaky_relu).
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu")
+
+
+def hidden_names(activation: Any, n_hidden: int, owner: str = "MLP") -> list[str]:
+    """scikit-learn's names of the hidden layers' activations, one per hidden layer.
+
+    Parameters
+    ----------
+    activation : str or sequence of str
+        One name for every hidden layer, or one per hidden layer (deepstep's addition).
+    n_hidden : int
+        The number of hidden layers.
+    owner : str
+        The estimator's name, for the error.
+
+    Returns
+    -------
+    list of str of length n_hidden
+
+    Raises
+    ------
+    ValueError
+        A sequence of the wrong length or with an unknown name.
+    """
+    if isinstance(activation, str):
+        return [activation] * n_hidden
+    names = list(activation)
+    if len(names) != n_hidden or not all(isinstance(a, str) and a in HIDDEN_ACTIVATIONS
+                                         for a in names):
+        raise ValueError(f"{owner}.fit: activation must be one of {list(HIDDEN_ACTIVATIONS)} "
+                         f"or a sequence of them, one per hidden layer ({n_hidden}), got "
+                         f"{activation!r}")
+    return names
+
+def loss_for(out_activation: str, loss: str | None = None, *, huber_delta: float = 1.0,
+             quantile: float = 0.5) -> Loss:
     """The engine's loss whose natural output activation is ``out_activation``.
 
     Parameters
     ----------
     out_activation : {"logistic", "softmax", "identity", "exp"}
+    loss : {"absolute_error", "huber", "quantile"} or None, default=None
+        MLPRegressor's robust losses (deepstep's additions, identity output);
+        None or another name: the loss ``out_activation`` implies.
+    huber_delta : float, default=1.0
+        The Huber loss's threshold.
+    quantile : float, default=0.5
+        The pinball loss's level.
 
     Returns
     -------
     Loss
     """
+    if loss == "absolute_error":
+        return LOSSES["absolute_error"]
+    if loss == "huber":
+        return huber_loss(huber_delta)
+    if loss == "quantile":
+        return quantile_loss(quantile)
     name = {"logistic": "binary_cross_entropy", "softmax": "categorical_cross_entropy",
             "identity": "squared_error_per_output", "exp": "poisson"}[out_activation]
     return LOSSES[name]
 
 
-def hidden_and_output(activation: str, out_activation: str, n_layers: int) -> list[Activation]:
+def hidden_and_output(activation: Any, out_activation: str, n_layers: int) -> list[Activation]:
     """The engine's activations of the ``n_layers - 1`` weight layers.
 
     Parameters
     ----------
-    activation : str
-        scikit-learn's hidden activation name.
+    activation : str or sequence of str
+        scikit-learn's hidden activation name, or one per hidden layer.
     out_activation : str
     n_layers : int
         scikit-learn's ``n_layers_`` (input and output included).
@@ -61,8 +112,8 @@ def hidden_and_output(activation: str, out_activation: str, n_layers: int) -> li
     -------
     list of Activation
     """
-    hidden = get_activation(ENGINE_ACTIVATION[activation])
-    return [hidden] * (n_layers - 2) + [get_activation(ENGINE_ACTIVATION[out_activation])]
+    return [get_activation(ENGINE_ACTIVATION[a]) for a in
+            [*hidden_names(activation, n_layers - 2), out_activation]]
 
 
 def to_sklearn(weights: list[list[Array]]) -> tuple[list[Array], list[Array]]:

@@ -39,6 +39,8 @@ from ..core import FitData
 __all__ = ["block_summed", "forward_out_of_core", "out_of_core_data"]
 
 STOCHASTIC = ("sgd", "adam")
+#: MLPRegressor's losses the blocked gradient (which names its loss) does not know.
+ROBUST_LOSSES = ("absolute_error", "huber", "quantile")
 
 
 class _Rows:
@@ -147,6 +149,9 @@ def out_of_core_data(est: Any, X: Any, y: Any, sample_weight: Any, incremental: 
     """
     dtype = placement.check_out_of_core_fit(type(est).__name__, X, {
         "partial_fit": incremental, "sample_weight": sample_weight is not None,
+        "class_weight": getattr(est, "class_weight", None) is not None,
+        "dropout": bool(est.dropout),
+        f"loss={getattr(est, 'loss', '')!r}": getattr(est, "loss", None) in ROBUST_LOSSES,
         "early_stopping": bool(est.early_stopping)})
     hidden = est._hidden_sizes()
     first_pass = not hasattr(est, "coefs_") or not est.warm_start

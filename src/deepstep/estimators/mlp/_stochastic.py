@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -78,9 +79,8 @@ def _split(est: Any, X: Any, Y: Any, sample_weight: Any) -> tuple[Any, ...]:
     X_train, X_val, Y_train, Y_val = X[train], X[val], Y[train], Y[val]
     sw_train, sw_val = (None, None) if sample_weight is None else \
         (sample_weight[train], sample_weight[val])
-    if is_classifier(est):
-        Y_val = est._label_binarizer.inverse_transform(Y_val)
-    return X_train, Y_train, sw_train, X_val, Y_val, sw_val
+    labels_val = est._label_binarizer.inverse_transform(Y_val) if is_classifier(est) else Y_val
+    return X_train, Y_train, sw_train, X_val, (labels_val, Y_val), sw_val
 
 
 def _plateau(est: Any, optimizer: Optimizer) -> Any:
@@ -127,10 +127,8 @@ def stochastic_plan(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
     callbacks: list[Callback] = [EpochRecord(est, n_samples)]
     xp = placement.namespace(device)
     if early:
-        acts = net.activations
-        callbacks.append(ValidationScore(
-            lambda weights: est._score_raw(predict_raw(X_val, weights, acts, xp), Y_val, sw_val),
-            est.validation_scores_, verbose=bool(est.verbose)))
+        callbacks.append(ValidationScore(_held_out_score(est, net, X_val, Y_val, sw_val, xp),
+                                         est.validation_scores_, verbose=bool(est.verbose)))
         if est._best_weights is None:  # before any epoch: the initial weights are the best
             est._best_weights = {f"{p}{l}": copy(a) for l, pair in enumerate(net.weights, 1)
                                  for p, a in zip("Wb", pair, strict=True)}
@@ -154,6 +152,47 @@ def stochastic_plan(est: Any, net: Network, X: Any, Y: Any, sample_weight: Any,
                         shuffle=bool(est.shuffle), rng=est._random_state,
                         sample_weight=sample_weight, device=device, name=type(est).__name__,
                         on_error=_as_sklearn_does, callbacks=callbacks, stopping=stopping)
+
+
+def _held_out_score(est: Any, net: Network, X_val: Any, Y_val: tuple[Any, Any], sw_val: Any,
+                    xp: Any) -> Any:
+    """Each epoch's validation score, recording the validation loss on the way.
+
+    One forward pass over the held-out rows gives both: the score (accuracy
+    or R^2, what the stopping rule watches, scikit-learn's
+    ``validation_scores_``) and deepstep's ``validation_loss_curve_``, the
+    training loss's data term (no L2) on those rows, weighted by their sample
+    weights as the training loss is.
+
+    Parameters
+    ----------
+    est : MLPClassifier or MLPRegressor
+    net : Network
+        Its loss and activations.
+    X_val : ndarray of shape (n_val, n_features)
+    Y_val : (labels, targets)
+        The labels the score compares with, and the (n_val, n_outputs) targets
+        in X's dtype the loss takes (the class indicators for a classifier).
+    sw_val : ndarray of shape (n_val,) or None
+    xp : module
+
+    Returns
+    -------
+    callable (weights) -> float
+    """
+    labels, targets = Y_val
+    targets_t = targets.T
+    if getattr(est, "validation_loss_curve_", None) is None:
+        est.validation_loss_curve_ = []
+    curve, acts, loss = est.validation_loss_curve_, net.activations, net.loss
+
+    def score(weights: Any) -> float:
+        raw = predict_raw(X_val, weights, acts, xp)
+        with np.errstate(all="ignore"):
+            curve.append(float(loss.cost(raw.T, targets_t, sw_val)))
+        return est._score_raw(raw, labels, sw_val)
+
+    return score
 
 
 def _as_sklearn_does(error: BaseException) -> None:

@@ -16,6 +16,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..persistence import MLPFile, loadable
 from ..placement import check_finite_rows
 from ._base import BaseMLP
+from ._constraints import CLASSIFIER_CONSTRAINTS
+from ._montecarlo import mc_outputs
 from ._signature import store
 
 __all__ = ["MLPClassifier"]
@@ -33,7 +35,10 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu"} or sequence, \
+default="relu"
+        deepstep adds ``"leaky_relu"`` (slope 0.01 below 0) and a sequence of
+        names, one per hidden layer.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
     alpha : float, default=0.0001
         L2 strength; the term ``(alpha / 2) sum ||W||^2`` is divided by the
@@ -62,6 +67,18 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     epsilon : float, default=1e-8
     n_iter_no_change : int or inf, default=10
     max_fun : int, default=15000
+    class_weight : dict, "balanced" or None, default=None
+        deepstep's addition: weights of the classes in the cost, multiplying
+        any ``sample_weight`` (``compute_sample_weight(class_weight, y)``, so
+        the fit equals the one given those sample weights). "balanced" weighs
+        class k by ``n_samples / (n_classes * n_k)``; a dict maps labels to
+        weights (absent labels weigh 1). In ``partial_fit``, "balanced" is
+        computed on each call's ``y``.
+    dropout : float in [0, 1), default=0.0
+        deepstep's addition: inverted dropout on every hidden layer's output
+        while training (sgd and adam only); its masks come from their own
+        generator, seeded from ``random_state`` after the initial weights.
+        Prediction uses all units (no rescaling needed).
 
     Attributes
     ----------
@@ -70,6 +87,10 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
     best_loss_ : float or None
     loss_curve_ : list of float
     validation_scores_ : list of float or None
+    validation_loss_curve_ : list of float or None
+        deepstep's addition: with ``early_stopping`` (sgd, adam), each epoch's
+        loss on the held-out rows, beside ``validation_scores_``: the training
+        loss without its L2 term, weighted as it is; None otherwise.
     best_validation_score_ : float or None
     t_ : int
         Training samples seen.
@@ -85,6 +106,7 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
 
     #: The loss scikit-learn's classifier records (not a parameter).
     loss = "log_loss"
+    _parameter_constraints: dict = CLASSIFIER_CONSTRAINTS
     _score_function = staticmethod(accuracy_score)
 
     def __init__(self, hidden_layer_sizes: Any = (100,), activation: str = "relu", *,
@@ -96,7 +118,7 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: Any = 10,
-                 max_fun: int = 15000) -> None:
+                 max_fun: int = 15000, class_weight: Any = None, dropout: float = 0.0) -> None:
         store(self, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
               solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
               learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -104,7 +126,8 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
               warm_start=warm_start, momentum=momentum,
               nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
               validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+              class_weight=class_weight, dropout=dropout)
 
     def _output_activation(self) -> str:
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
@@ -197,6 +220,33 @@ class MLPClassifier(ClassifierMixin, MLPFile, BaseMLP):
         if y_pred.ndim == 1:
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
+
+    def predict_proba_mc(self, X: Any, n_passes: int = 30,
+                         random_state: Any = None) -> tuple[Any, Any]:
+        """Monte-Carlo dropout: the mean and spread of ``predict_proba`` with dropout on.
+
+        deepstep's addition, for a model fitted with ``dropout`` > 0: each of
+        ``n_passes`` forward passes keeps every hidden unit with probability
+        ``1 - dropout`` (masks from ``numpy.random.default_rng(random_state)``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_passes : int, default=30
+        random_state : None, int, numpy Generator or RandomState, default=None
+            Seeds the masks; the same seed gives the same result.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_classes)
+            The passes' mean probabilities, in the order of ``classes_``.
+        std : ndarray of shape (n_samples, n_classes)
+            Their standard deviation over the passes (``ddof=0``).
+        """
+        mean, std = mc_outputs(self, X, n_passes, random_state, "predict_proba_mc")
+        if self.n_outputs_ == 1:  # one logistic output: P(second class) and its complement
+            return np.hstack([1 - mean, mean]), np.hstack([std, std])
+        return mean, std
 
     def predict_log_proba(self, X: Any) -> Any:
         """``log(predict_proba(X))``.

@@ -11,10 +11,13 @@ from sklearn.utils import column_or_1d
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ...losses import Loss
 from ..persistence import MLPFile, loadable
 from ..placement import check_finite_rows
 from ._base import BaseMLP
 from ._constraints import REGRESSOR_CONSTRAINTS
+from ._montecarlo import mc_outputs
+from ._network import loss_for
 from ._signature import store
 
 __all__ = ["MLPRegressor"]
@@ -33,9 +36,17 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
 
     Parameters
     ----------
-    loss : {"squared_error", "poisson"}, default="squared_error"
+    loss : {"squared_error", "poisson", "absolute_error", "huber", "quantile"}, \
+default="squared_error"
+        scikit-learn's two, and deepstep's robust ones (identity output):
+        ``(1/m) sum |a - y|``; the Huber loss (squared within ``huber_delta``
+        of the target, linear beyond); the pinball loss of level ``quantile``
+        (predicts the conditional quantile). Their costs sum over the outputs
+        (``squared_error``'s is averaged over them, as scikit-learn reports it).
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu"} or sequence, \
+default="relu"
+        As :class:`MLPClassifier`'s (one name per hidden layer allowed).
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
     alpha : float, default=0.0001
     batch_size : int or "auto", default="auto"
@@ -56,10 +67,22 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
     epsilon : float, default=1e-8
     n_iter_no_change : int or inf, default=10
     max_fun : int, default=15000
+    huber_delta : float > 0, default=1.0
+        deepstep's addition: ``loss="huber"``'s threshold, in the target's
+        units (``epsilon``, SGDRegressor's name for it, is Adam's here).
+    quantile : float in (0, 1), default=0.5
+        deepstep's addition: ``loss="quantile"``'s level (scikit-learn's
+        QuantileRegressor's and HistGradientBoostingRegressor's name).
+    dropout : float in [0, 1), default=0.0
+        deepstep's addition: inverted dropout on every hidden layer's output
+        while training (sgd and adam only); its masks come from their own
+        generator, seeded from ``random_state`` after the initial weights.
+        Prediction uses all units (no rescaling needed).
 
     Attributes
     ----------
-    loss_, best_loss_, loss_curve_, validation_scores_, best_validation_score_, t_,
+    loss_, best_loss_, loss_curve_, validation_scores_, validation_loss_curve_,
+    best_validation_score_, t_,
     coefs_, intercepts_, n_features_in_, feature_names_in_, n_iter_, n_layers_,
     n_outputs_, out_activation_
         As :class:`MLPClassifier`'s (``out_activation_`` "identity" or "exp").
@@ -77,7 +100,8 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
                  nesterovs_momentum: bool = True, early_stopping: bool = False,
                  validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, n_iter_no_change: Any = 10,
-                 max_fun: int = 15000) -> None:
+                 max_fun: int = 15000, huber_delta: float = 1.0,
+                 quantile: float = 0.5, dropout: float = 0.0) -> None:
         store(self, loss=loss, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
               solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
               learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -85,10 +109,15 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
               warm_start=warm_start, momentum=momentum,
               nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
               validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun)
+              epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
+              huber_delta=huber_delta, quantile=quantile, dropout=dropout)
 
     def _output_activation(self) -> str:
         return "exp" if self.loss == "poisson" else "identity"
+
+    def _engine_loss(self) -> Loss:
+        return loss_for(self.out_activation_, self.loss, huber_delta=self.huber_delta,
+                        quantile=self.quantile)
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> Any:
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -115,6 +144,29 @@ class MLPRegressor(RegressorMixin, MLPFile, BaseMLP):
         """
         check_is_fitted(self)
         return self._predict(X)
+
+    def predict_mc(self, X: Any, n_passes: int = 30,
+                   random_state: Any = None) -> tuple[Any, Any]:
+        """Monte-Carlo dropout: the mean and spread of the predictions with dropout on.
+
+        deepstep's addition, for a model fitted with ``dropout`` > 0: each of
+        ``n_passes`` forward passes keeps every hidden unit with probability
+        ``1 - dropout`` (masks from ``numpy.random.default_rng(random_state)``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_passes : int, default=30
+        random_state : None, int, numpy Generator or RandomState, default=None
+            Seeds the masks; the same seed gives the same result.
+
+        Returns
+        -------
+        mean, std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The passes' mean prediction and its standard deviation (``ddof=0``).
+        """
+        mean, std = mc_outputs(self, X, n_passes, random_state, "predict_mc")
+        return self._from_raw(mean), self._from_raw(std)
 
     # scikit-learn 1.9 guards the regressor's partial_fit with the method
     # ``_check_solver`` itself (always true), not its result: partial_fit
