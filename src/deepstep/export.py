@@ -19,7 +19,10 @@ Each layer is ``MatMul`` by ``W`` stored as (n_in, n_out), ``Add`` of the
 bias (n_out,) and its activation. The input ``"X"`` and every initializer
 have the model's dtype (float32 or float64): a float64 model runs in float64
 end to end. onnx is an optional dependency (``pip install 'deepstep[onnx]'``),
-imported only when :func:`export_onnx` is called.
+imported only when :func:`export_onnx` is called. A scikit-learn
+``Pipeline`` ending in one of the estimators is converted by skl2onnx, which
+converts the estimators themselves with this module's graph once deepstep
+has registered them (:mod:`deepstep.export_skl2onnx`).
 
 In detail:
 
@@ -139,7 +142,8 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
         that takes float64 rows and casts them to float32 first (a ``Cast``
         node), as ``predict`` does; the outputs stay in the model's dtype.
         For a Pipeline it is the type of the pipeline's input (default: the
-        final estimator's dtype).
+        final estimator's dtype), and the probabilities or values take that
+        type too, as skl2onnx's converters do (:mod:`deepstep.export_skl2onnx`).
 
     Returns
     -------
@@ -154,8 +158,9 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     Raises
     ------
     TypeError
-        If ``estimator`` is not one of deepstep's estimators, or ``opset``
-        not an integer.
+        If ``estimator`` is not one of deepstep's estimators or a Pipeline
+        ending in one, ``opset`` not an integer, or ``input_dtype`` neither
+        float32 nor float64.
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError
@@ -164,7 +169,7 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     ValueError
         If ``opset`` is out of range, or the classes cannot be an ONNX tensor.
     ImportError
-        If onnx is not installed.
+        If onnx is not installed, or skl2onnx for a Pipeline.
 
     Examples
     --------
