@@ -116,8 +116,8 @@ LAYERS = [
     ("deepstep.training",),
     ("deepstep.steps", "deepstep.application"),
     ("deepstep.estimators",),
-    ("deepstep.cli", "deepstep.export", "deepstep.gradient_check", "deepstep.__main__",
-     "deepstep", "deepstep.diagnostics", "deepstep.report"),
+    ("deepstep.cli", "deepstep.export", "deepstep.export_skl2onnx", "deepstep.gradient_check",
+     "deepstep.__main__", "deepstep", "deepstep.diagnostics", "deepstep.report"),
 ]
 
 

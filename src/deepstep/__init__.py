@@ -13,7 +13,9 @@ run-time settings (prediction's block sizes).
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.util
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._config import config_context, get_config, set_config
@@ -95,3 +97,44 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+# skl2onnx converts deepstep's estimators once they are in its registry
+# (deepstep.export_skl2onnx). Importing skl2onnx takes seconds, so the
+# registration waits for it: done now if skl2onnx is already imported, else
+# right after the program imports it.
+class _RegisterWithSkl2onnx(importlib.abc.MetaPathFinder):
+    """Finds nothing itself; wraps skl2onnx's loader to register deepstep after it runs."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "skl2onnx" or self not in sys.meta_path:
+            return None
+        sys.meta_path.remove(self)  # once, and so that the search below skips this finder
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _RegisteringLoader(spec.loader)
+        return spec
+
+
+class _RegisteringLoader(importlib.abc.Loader):
+    """skl2onnx's own loader, then :func:`deepstep.export_skl2onnx.register`."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        self._loader.exec_module(module)
+        sys.modules[module.__name__] = module  # registering imports skl2onnx's submodules
+        importlib.import_module(".export_skl2onnx", __name__).register()
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, ...
+        return getattr(self._loader, name)
+
+
+if "skl2onnx" in sys.modules:
+    importlib.import_module(".export_skl2onnx", __name__).register()
+elif not any(isinstance(f, _RegisterWithSkl2onnx) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterWithSkl2onnx())

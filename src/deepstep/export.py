@@ -19,7 +19,10 @@ Each layer is ``MatMul`` by ``W`` stored as (n_in, n_out), ``Add`` of the
 bias (n_out,) and its activation. The input ``"X"`` and every initializer
 have the model's dtype (float32 or float64): a float64 model runs in float64
 end to end. onnx is an optional dependency (``pip install 'deepstep[onnx]'``),
-imported only when :func:`export_onnx` is called.
+imported only when :func:`export_onnx` is called. A scikit-learn
+``Pipeline`` ending in one of the estimators is converted by skl2onnx, which
+converts the estimators themselves with this module's graph once deepstep
+has registered them (:mod:`deepstep.export_skl2onnx`).
 
 In detail:
 
@@ -111,14 +114,18 @@ class _GraphSpec:
 
 
 def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
-                opset: int | None = None) -> pathlib.Path:
+                opset: int | None = None, input_dtype: Any = None) -> pathlib.Path:
     """Write a fitted estimator as an ONNX model file.
 
     Parameters
     ----------
-    estimator : DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor
+    estimator : DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor or Pipeline
         Fitted, in float32 or float64 (the dtype of its weights, which the
-        graph keeps).
+        graph keeps). A scikit-learn ``Pipeline`` ending in one of them is
+        converted by skl2onnx (``pip install skl2onnx``), its preprocessing
+        (scalers, ``ColumnTransformer``, ...) by skl2onnx's converters and
+        the network by this module's graph (:mod:`deepstep.export_skl2onnx`);
+        its input is one tensor ``"X"`` of ``n_features_in_`` columns.
     path : str or path-like
         The file to write (conventionally ``*.onnx``); its directory must
         exist. An existing file is replaced only once the new one is complete
@@ -128,6 +135,15 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
         The ONNX opset (default :data:`DEFAULT_OPSET`, 17); from
         :data:`MIN_OPSET` (13) to the newest the installed onnx knows. The
         runtime that runs the file must support it.
+    input_dtype : {None, numpy.float32, numpy.float64}, default=None
+        The dtype of the graph's input ``"X"``: by default the model's (a
+        float32 model's graph then refuses float64 rows, as ONNX runtimes
+        check types). ``numpy.float64`` for a float32 model gives a graph
+        that takes float64 rows and casts them to float32 first (a ``Cast``
+        node), as ``predict`` does; the outputs stay in the model's dtype.
+        For a Pipeline it is the type of the pipeline's input (default: the
+        final estimator's dtype), and the probabilities or values take that
+        type too, as skl2onnx's converters do (:mod:`deepstep.export_skl2onnx`).
 
     Returns
     -------
@@ -142,8 +158,9 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     Raises
     ------
     TypeError
-        If ``estimator`` is not one of deepstep's estimators, or ``opset``
-        not an integer.
+        If ``estimator`` is not one of deepstep's estimators or a Pipeline
+        ending in one, ``opset`` not an integer, or ``input_dtype`` neither
+        float32 nor float64.
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
     FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError
@@ -152,7 +169,7 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     ValueError
         If ``opset`` is out of range, or the classes cannot be an ONNX tensor.
     ImportError
-        If onnx is not installed.
+        If onnx is not installed, or skl2onnx for a Pipeline.
 
     Examples
     --------
@@ -162,14 +179,20 @@ def export_onnx(estimator: Any, path: str | os.PathLike[str], *,
     >>> deepstep.export_onnx(clf, "model.onnx")  # doctest: +SKIP
     PosixPath('model.onnx')
     """
-    network = _describe(estimator)
+    from sklearn.pipeline import Pipeline
+
+    pipeline = isinstance(estimator, Pipeline)
+    network = None if pipeline else _describe(estimator)
     target = _check_path(path)
     try:
         import onnx
     except ImportError:
         raise ImportError(_MISSING_ONNX) from None
     opset = _check_opset(opset, onnx)
-    model = _build_model(network, opset, onnx)
+    if pipeline:
+        model = _pipeline_model(estimator, opset, input_dtype)
+    else:
+        model = _build_model(network, opset, onnx, _check_input_dtype(input_dtype, network.dtype))
     onnx.checker.check_model(model, full_check=True)
     data = model.SerializeToString()
     write_atomically(target, lambda fh: fh.write(data))
@@ -247,6 +270,36 @@ def _mlp_network(model: Any) -> _GraphSpec:
     return _GraphSpec(type(model).__name__, weights, activations, dtype, kind, classes)
 
 
+def _pipeline_model(pipeline: Any, opset: int, input_dtype: Any) -> Any:
+    """A fitted Pipeline ending in a deepstep estimator as an ONNX ModelProto, by skl2onnx.
+
+    The pipeline's input is one tensor ``"X"`` of shape (N, ``n_features_in_``)
+    in ``input_dtype`` (default: the final estimator's dtype); the outputs
+    are those of :func:`export_onnx` (no ZipMap). Importing skl2onnx
+    registers deepstep's converters (``deepstep/__init__.py``,
+    :mod:`deepstep.export_skl2onnx`).
+    """
+    final = pipeline.steps[-1][1]
+    if not isinstance(final, _ESTIMATORS):
+        what = type(final)
+        raise TypeError("export_onnx: a Pipeline's last step must be a deepstep estimator "
+                        "(DNNClassifier, DNNRegressor, MLPClassifier or MLPRegressor), got "
+                        f"{what.__module__}.{what.__qualname__}")
+    dtype = _check_input_dtype(input_dtype, _describe(final).dtype)
+    check_is_fitted(pipeline)
+    try:
+        from skl2onnx import convert_sklearn
+        from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    except ImportError:
+        raise ImportError("export_onnx of a Pipeline needs skl2onnx: "
+                          "pip install 'deepstep[onnx]'") from None
+    tensor = DoubleTensorType if dtype == np.float64 else FloatTensorType
+    options = {id(final): {"zipmap": False}} if hasattr(final, "classes_") else None
+    return convert_sklearn(pipeline,
+                           initial_types=[("X", tensor([None, int(pipeline.n_features_in_)]))],
+                           target_opset=opset, options=options)
+
+
 # ---------------------------------------------------------------- the arguments
 
 
@@ -258,6 +311,20 @@ def _check_path(path: Any) -> pathlib.Path:
         raise TypeError(f"export_onnx: path must be a str or path-like, got "
                         f"{type(path).__name__}") from None
     return check_output_path(given, f"export_onnx: {given}")
+
+
+def _check_input_dtype(input_dtype: Any, default: np.dtype) -> np.dtype:
+    """``input_dtype`` as float32 or float64 (``default`` for None), or TypeError."""
+    if input_dtype is None:
+        return np.dtype(default)
+    try:
+        dtype = np.dtype(input_dtype)
+    except TypeError:
+        dtype = None
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"export_onnx: input_dtype must be numpy.float32 or numpy.float64, "
+                        f"got {input_dtype!r}")
+    return dtype
 
 
 def _check_opset(opset: Any, onnx: Any) -> int:
@@ -277,24 +344,35 @@ def _check_opset(opset: Any, onnx: Any) -> int:
 
 
 class _Graph:
-    """Nodes and initializers being collected, with fresh names for intermediate values."""
+    """Nodes and initializers being collected, with fresh names for intermediate values.
 
-    def __init__(self, onnx: Any, dtype: np.dtype) -> None:
+    ``names`` makes a fresh name from a stem (default: the stem and a
+    counter); :mod:`deepstep.export_skl2onnx` passes skl2onnx's scope's, and
+    overrides :meth:`tensor` and :meth:`add` to write into its container.
+    """
+
+    def __init__(self, onnx: Any, dtype: np.dtype, names: Any = None) -> None:
         self.onnx, self.dtype = onnx, dtype
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
         self._count = 0
+        self._names = names
 
     def _fresh(self, stem: str) -> str:
+        if self._names is not None:
+            return str(self._names(stem))
         self._count += 1
         return f"{stem}_{self._count}"
 
+    def tensor(self, proto: Any) -> str:
+        """Adds the TensorProto ``proto`` as an initializer; returns its name."""
+        self.initializers.append(proto)
+        return str(proto.name)
+
     def constant(self, stem: str, value: Any, dtype: Any = None) -> str:
         """An initializer holding ``value`` (in the model's dtype unless ``dtype``)."""
-        name = self._fresh(stem)
         array = np.asarray(value, dtype=self.dtype if dtype is None else dtype)
-        self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
-        return name
+        return self.tensor(self.onnx.numpy_helper.from_array(array, self._fresh(stem)))
 
     def add(self, op: str, inputs: list[str], output: str | None = None, **attrs: Any) -> str:
         """A node ``op(inputs)``; returns its output's name (``output``, or a fresh one)."""
@@ -323,9 +401,9 @@ def _activation(g: _Graph, name: str, Z: str) -> str:
     return g.add(ops[name], [Z])
 
 
-def _forward(g: _Graph, network: _GraphSpec) -> str:
-    """The network's output for "X": [MatMul, Add, activation] per layer."""
-    A = "X"
+def _forward(g: _Graph, network: _GraphSpec, X: str = "X") -> str:
+    """The network's output for the input named ``X``: [MatMul, Add, activation] per layer."""
+    A = X
     for l, ((W, b), act) in enumerate(zip(network.weights, network.activations, strict=True),
                                       start=1):
         Z = g.add("Add", [g.add("MatMul", [A, g.constant(f"W{l}", W)]),
@@ -334,11 +412,11 @@ def _forward(g: _Graph, network: _GraphSpec) -> str:
     return A
 
 
-def _classes_tensor(onnx: Any, classes: NDArray[Any]) -> Any:
+def _classes_tensor(onnx: Any, classes: NDArray[Any], name: str = "classes") -> Any:
     """``classes_`` as a 1-D constant: int64 for integer-valued classes, else strings."""
     kind = classes.dtype.kind
     if kind in "biu" or (kind == "f" and np.all(np.mod(classes, 1) == 0)):
-        return onnx.numpy_helper.from_array(classes.astype(np.int64), "classes")
+        return onnx.numpy_helper.from_array(classes.astype(np.int64), name)
     if kind == "S":
         values = [bytes(c) for c in classes]
     elif kind == "U" or (kind == "O" and all(isinstance(c, str) for c in classes)):
@@ -346,21 +424,22 @@ def _classes_tensor(onnx: Any, classes: NDArray[Any]) -> Any:
     else:
         raise ValueError(f"export_onnx: classes_ {classes.tolist()[:10]} ({classes.dtype}) "
                          "cannot be an ONNX tensor: expected integer or string classes")
-    return onnx.helper.make_tensor("classes", onnx.TensorProto.STRING, [len(values)], values)
+    return onnx.helper.make_tensor(name, onnx.TensorProto.STRING, [len(values)], values)
 
 
-def _classifier_outputs(g: _Graph, network: _GraphSpec, out: str) -> Any:
-    """Nodes for "label" and "probabilities" from the output layer ``out``; their elem type."""
+def _classifier_outputs(g: _Graph, network: _GraphSpec, out: str, label: str = "label",
+                        probabilities: str = "probabilities") -> Any:
+    """Nodes for ``label`` and ``probabilities`` from the output layer ``out``; label's type."""
     onnx = g.onnx
-    classes = _classes_tensor(onnx, network.classes)
     if network.kind == "multilabel":
         above = g.add("Greater", [out, g.constant("half", 0.5)])
-        g.add("Cast", [above], "label", to=onnx.TensorProto.INT64)
-        g.add("Identity", [out], "probabilities")
+        g.add("Cast", [above], label, to=onnx.TensorProto.INT64)
+        g.add("Identity", [out], probabilities)
         return onnx.TensorProto.INT64
-    g.initializers.append(classes)
+    classes = _classes_tensor(onnx, network.classes, g._fresh("classes"))
+    g.tensor(classes)
     if network.kind == "binary":  # one sigmoid unit p: [1 - p, p]; classes_[1] where p > 0.5
-        g.add("Concat", [g.add("Sub", [g.constant("one", 1.0), out]), out], "probabilities",
+        g.add("Concat", [g.add("Sub", [g.constant("one", 1.0), out]), out], probabilities,
               axis=1)
         above = g.add("Greater", [out, g.constant("half", 0.5)])
         index = g.add("Cast", [above], to=onnx.TensorProto.INT64)
@@ -369,23 +448,36 @@ def _classifier_outputs(g: _Graph, network: _GraphSpec, out: str) -> Any:
         index = g.add("ArgMax", [out], axis=1, keepdims=0)
         if network.kind == "one_vs_rest":  # scores normalised to sum to 1
             total = g.add("ReduceSum", [out, g.constant("axes", [1], np.int64)], keepdims=1)
-            g.add("Div", [out, total], "probabilities")
+            g.add("Div", [out, total], probabilities)
         else:
-            g.add("Identity", [out], "probabilities")
-    g.add("Gather", [classes.name, index], "label", axis=0)
+            g.add("Identity", [out], probabilities)
+    g.add("Gather", [classes.name, index], label, axis=0)
     return classes.data_type
 
 
-def _build_model(network: _GraphSpec, opset: int, onnx: Any) -> Any:
-    """The ONNX model of ``network`` in ``opset``, with an IR version that opset needs."""
-    helper = onnx.helper
+def _elem_type(onnx: Any, dtype: np.dtype) -> Any:
+    """The ONNX element type of a float32 or float64 ``dtype``, or ValueError."""
     elem = {np.dtype(np.float32): onnx.TensorProto.FLOAT,
-            np.dtype(np.float64): onnx.TensorProto.DOUBLE}.get(network.dtype)
+            np.dtype(np.float64): onnx.TensorProto.DOUBLE}.get(np.dtype(dtype))
     if elem is None:
-        raise ValueError(f"export_onnx: the model's dtype is {network.dtype}; ONNX export "
+        raise ValueError(f"export_onnx: the model's dtype is {dtype}; ONNX export "
                          "supports float32 and float64")
+    return elem
+
+
+def _build_model(network: _GraphSpec, opset: int, onnx: Any,
+                 input_dtype: np.dtype | None = None) -> Any:
+    """The ONNX model of ``network`` in ``opset``, with an IR version that opset needs.
+
+    ``input_dtype`` (default the model's) is the type of ``"X"``; another
+    than the model's is cast to it first.
+    """
+    helper = onnx.helper
+    elem = _elem_type(onnx, network.dtype)
+    in_elem = elem if input_dtype is None else _elem_type(onnx, input_dtype)
     g = _Graph(onnx, network.dtype)
-    out = _forward(g, network)
+    X = "X" if in_elem == elem else g.add("Cast", ["X"], to=elem)
+    out = _forward(g, network, X)
     n_in, n_out = network.weights[0][0].shape[0], network.weights[-1][0].shape[1]
     n_classes = n_out if network.kind != "binary" else 2
     if network.kind == "regressor":
@@ -398,7 +490,7 @@ def _build_model(network: _GraphSpec, opset: int, onnx: Any) -> Any:
                    helper.make_tensor_value_info("probabilities", elem, ["N", n_classes])]
     graph = helper.make_graph(
         g.nodes, f"deepstep_{network.name}",
-        [helper.make_tensor_value_info("X", elem, ["N", n_in])], outputs,
+        [helper.make_tensor_value_info("X", in_elem, ["N", n_in])], outputs,
         initializer=g.initializers,
         doc_string=f"deepstep {network.name}: layers {[w.shape[0] for w, _ in network.weights]}"
                    f" -> {n_out}, activations {network.activations}")

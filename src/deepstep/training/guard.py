@@ -15,7 +15,6 @@ kept depends on the step (see :mod:`deepstep.training.strategies`):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -23,6 +22,7 @@ from numpy.typing import NDArray
 
 from .._backend import assign, copy
 from .._validation import all_finite
+from .._warnings import warn
 from .callbacks.divergence import DivergenceWarning
 
 __all__ = ["DivergenceGuard"]
@@ -149,7 +149,7 @@ class DivergenceGuard:
                    f"{kept}. Lower the learning rate.")
         if mode == "raise":
             raise FloatingPointError(message)
-        warnings.warn(message, DivergenceWarning, stacklevel=3)
+        warn(message, DivergenceWarning)
         return True
 
 

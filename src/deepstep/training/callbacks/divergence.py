@@ -7,13 +7,13 @@ the first one. Both keep parameters whose cost was good.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..._backend import assign, copy
+from ..._warnings import warn
 from .base import Callback, Logs
 
 __all__ = ["DivergenceWarning", "TerminateOnNaN", "TerminateOnRisingCost"]
@@ -63,7 +63,7 @@ class TerminateOnNaN(Callback):
                    f"rate (now {lr}).")
         if self.mode == "raise":  # the trainer's fit hands the parameters back on its way out
             raise FloatingPointError(message)
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
+        warn(message, DivergenceWarning)
 
 
 class TerminateOnRisingCost(Callback):
@@ -203,4 +203,4 @@ class TerminateOnRisingCost(Callback):
         message, self._message = self._message, ""
         if self.mode == "raise":
             raise FloatingPointError(message)
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
+        warn(message, DivergenceWarning)
