@@ -510,3 +510,23 @@ def test_lbfgs_has_no_learning_rate_to_judge():
     assert check.status == "ok" and "L-BFGS" in check.finding
     assert deepstep.diagnose(model, X, y).get("initial loss").details["source"] == \
         "not available"  # no Trainer runs: no initial weights to see, no loss curve
+
+
+def test_the_view_of_an_mlp_follows_its_added_activations_and_losses():
+    import warnings
+
+    from deepstep import MLPClassifier, MLPRegressor
+    from deepstep.diagnostics import view
+    from deepstep.losses import LOSSES
+
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier((4, 3), activation=("leaky_relu", "tanh"), max_iter=5,
+                            random_state=0).fit(X, y)
+        reg = MLPRegressor(loss="absolute_error", hidden_layer_sizes=(4,), max_iter=5,
+                           random_state=0).fit(X, X[:, 0])
+    assert view(clf).activations == ["leaky_relu", "tanh", "sigmoid"]
+    assert view(reg).loss is LOSSES["absolute_error"]
+    assert len(deepstep.diagnose(clf, X, y)) == len(deepstep.diagnose(reg, X, X[:, 0]))

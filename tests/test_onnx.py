@@ -385,3 +385,17 @@ def test_a_bad_opset_is_refused(fitted, tmp_path):
     with pytest.raises(TypeError, match="opset must be an int"):
         export_onnx(fitted, tmp_path / "m.onnx", opset="17")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("activation", [("relu", "tanh"), ("leaky_relu", "logistic")])
+def test_an_mlp_with_one_activation_per_layer_exports(tmp_path, activation):
+    ort = pytest.importorskip("onnxruntime")
+    X = np.random.default_rng(0).standard_normal((60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = MLPClassifier((4, 3), activation=activation, max_iter=20, random_state=0).fit(X, y)
+    path = deepstep.export_onnx(clf, tmp_path / "m.onnx")
+    label, proba = ort.InferenceSession(str(path)).run(None, {"X": X})
+    np.testing.assert_allclose(proba, clf.predict_proba(X), rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(label, clf.predict(X))

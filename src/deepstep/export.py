@@ -66,7 +66,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._version import __version__
 from .activations import LEAKY_SLOPE
 from .estimators import DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor
-from .estimators.mlp._network import ENGINE_ACTIVATION
+from .estimators.mlp._network import ENGINE_ACTIVATION, hidden_names
 from .io import check_output_path, write_atomically
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "export_onnx"]
@@ -248,8 +248,9 @@ def _mlp_network(model: Any) -> _GraphSpec:
     dtype = np.dtype(model.coefs_[0].dtype)
     weights = [(np.ascontiguousarray(c, dtype=dtype), np.asarray(b, dtype=dtype).ravel())
                for c, b in zip(model.coefs_, model.intercepts_, strict=True)]
-    hidden = ENGINE_ACTIVATION[model.activation]
-    activations = [hidden] * (len(weights) - 1) + [ENGINE_ACTIVATION[model.out_activation_]]
+    # One name, or one per hidden layer (deepstep's addition to the drop-ins).
+    activations = [ENGINE_ACTIVATION[a] for a in
+                   [*hidden_names(model.activation, len(weights) - 1), model.out_activation_]]
     if isinstance(model, MLPRegressor):
         return _GraphSpec(type(model).__name__, weights, activations, dtype, "regressor", None)
     binarizer = getattr(model, "_label_binarizer", None)

@@ -26,11 +26,6 @@ __all__ = ["ModelView", "view"]
 
 Array = NDArray[np.floating]
 
-#: scikit-learn's activation names -> the engine's.
-_ENGINE = {"identity": "identity", "logistic": "sigmoid", "tanh": "tanh", "relu": "relu",
-           "softmax": "softmax", "exp": "exp"}
-_MLP_LOSS = {"logistic": "binary_cross_entropy", "softmax": "categorical_cross_entropy",
-             "identity": "squared_error_per_output", "exp": "poisson"}
 
 
 class ModelView:
@@ -75,10 +70,16 @@ class ModelView:
         elif hasattr(model, "coefs_") and hasattr(model, "out_activation_"):
             self.weights = [(to_numpy(c).T, to_numpy(b).reshape(-1, 1))
                             for c, b in zip(model.coefs_, model.intercepts_, strict=True)]
-            hidden = _ENGINE[model.activation]
-            self.activations = [hidden] * (len(self.weights) - 1) + [
-                _ENGINE[model.out_activation_]]
-            self.loss = LOSSES[_MLP_LOSS[model.out_activation_]]
+            # The MLP face's own translation: one activation or one per hidden layer,
+            # leaky_relu, and the regressor's robust losses with their parameters.
+            from ..estimators.mlp._network import ENGINE_ACTIVATION, hidden_names, loss_for
+
+            names = [*hidden_names(model.activation, len(self.weights) - 1),
+                     model.out_activation_]
+            self.activations = [ENGINE_ACTIVATION[a] for a in names]
+            self.loss = loss_for(model.out_activation_, getattr(model, "loss", None),
+                                 huber_delta=getattr(model, "huber_delta", 1.0),
+                                 quantile=getattr(model, "quantile", 0.5))
             self._dnn = False
         else:
             raise TypeError(f"view: model must be a fitted DNNClassifier, DNNRegressor, "
