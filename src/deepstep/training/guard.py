@@ -108,6 +108,61 @@ class DivergenceGuard:
             for hook in self._after_restore:
                 hook()
 
+    def ensure_finite(self, parameters: Mapping[str, Array], epoch: int) -> bool:
+        """After a restore: go back to the start when the checkpoint itself is not finite.
+
+        A finite cost does not make the parameters behind it finite (a folded
+        step's checkpoint is the previous update, judged only by its cost).
+
+        Parameters
+        ----------
+        parameters : dict of str to ndarray
+            The live parameters (written in place).
+        epoch : int
+            For the message.
+
+        Returns
+        -------
+        bool
+            True when the start (``fallback``) was put back.
+
+        Raises
+        ------
+        FloatingPointError
+            When there is no finite start to go back to.
+        """
+        if all_finite(parameters):
+            return False
+        start = self.fallback() if self.fallback is not None else None
+        if start is None or not all_finite(start):
+            raise FloatingPointError(
+                f"training ended with non-finite parameters after iteration {epoch} and no "
+                "finite parameters to go back to. Lower the learning rate, or scale the "
+                "inputs.")
+        for key, value in parameters.items():
+            assign(value, start[key])
+        return True
+
+    def finish(self, parameters: Mapping[str, Array], epoch: int, mode: str, *,
+               diverged: bool) -> bool:
+        """The end of every fit: finite parameters, whatever happened.
+
+        After a divergence (already restored and reported) the restored
+        checkpoint is checked too (:meth:`ensure_finite`); otherwise
+        :meth:`check_final`.
+
+        Returns
+        -------
+        bool
+            True when the fit turns out to have diverged at its end.
+        """
+        if diverged:
+            if self.ensure_finite(parameters, epoch):
+                warn("the last parameters with a finite cost were not finite either; the "
+                     "initial parameters were kept", DivergenceWarning)
+            return False
+        return self.check_final(parameters, epoch, mode)
+
     def check_final(self, parameters: Mapping[str, Array], epoch: int, mode: str) -> bool:
         """Every fit ends with finite parameters, whatever its costs looked like.
 
@@ -131,20 +186,8 @@ class DivergenceGuard:
         if all_finite(parameters):
             return False
         self.restore()
-        kept = "the last finite parameters were kept"
-        if not all_finite(parameters):
-            # A finite cost does not make the parameters behind it finite (a
-            # folded step's checkpoint is the previous update, checked only by
-            # its cost): go back to the start, or refuse to return infinities.
-            start = self.fallback() if self.fallback is not None else None
-            if start is None or not all_finite(start):
-                raise FloatingPointError(
-                    f"training ended with non-finite parameters after iteration {epoch} and "
-                    "no finite parameters to go back to. Lower the learning rate, or scale "
-                    "the inputs.")
-            for key, value in parameters.items():
-                assign(value, start[key])
-            kept = "the initial parameters were kept"
+        kept = ("the initial parameters were kept" if self.ensure_finite(parameters, epoch)
+                else "the last finite parameters were kept")
         message = (f"training ended with non-finite parameters after iteration {epoch}; "
                    f"{kept}. Lower the learning rate.")
         if mode == "raise":

@@ -295,8 +295,8 @@ class Trainer:
                 self._call("on_epoch_end", epoch, logs)
                 if self.stop_training:
                     break
-            if self.diverged_at is None and self.guard.check_final(
-                    self.parameters, self.epoch, self.terminate_on_nan.mode):
+            if self.guard.finish(self.parameters, self.epoch, self.terminate_on_nan.mode,
+                                 diverged=self.diverged_at is not None):
                 self.diverged_at = self.epoch
         finally:
             self._threads.__exit__(None, None, None)
