@@ -66,7 +66,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._version import __version__
 from .activations import LEAKY_SLOPE
 from .estimators import DNNClassifier, DNNRegressor, MLPClassifier, MLPRegressor
-from .estimators.mlp._network import ENGINE_ACTIVATION, hidden_names
+from .estimators.mlp._network import hidden_and_output
 from .io import check_output_path, write_atomically
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "export_onnx"]
@@ -249,8 +249,8 @@ def _mlp_network(model: Any) -> _GraphSpec:
     weights = [(np.ascontiguousarray(c, dtype=dtype), np.asarray(b, dtype=dtype).ravel())
                for c, b in zip(model.coefs_, model.intercepts_, strict=True)]
     # One name, or one per hidden layer (deepstep's addition to the drop-ins).
-    activations = [ENGINE_ACTIVATION[a] for a in
-                   [*hidden_names(model.activation, len(weights) - 1), model.out_activation_]]
+    activations = [a.name for a in hidden_and_output(model.activation, model.out_activation_,
+                                                     len(weights) + 1)]
     if isinstance(model, MLPRegressor):
         return _GraphSpec(type(model).__name__, weights, activations, dtype, "regressor", None)
     binarizer = getattr(model, "_label_binarizer", None)

@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 
 from .._backend import to_numpy
 from ..activations import get_activation
+from ..estimators import DNNClassifier
+from ..estimators.mlp._network import hidden_and_output, loss_for
 from ..losses import LOSSES, Loss
 from ..network import Network
 
@@ -72,11 +74,8 @@ class ModelView:
                             for c, b in zip(model.coefs_, model.intercepts_, strict=True)]
             # The MLP face's own translation: one activation or one per hidden layer,
             # leaky_relu, and the regressor's robust losses with their parameters.
-            from ..estimators.mlp._network import ENGINE_ACTIVATION, hidden_names, loss_for
-
-            names = [*hidden_names(model.activation, len(self.weights) - 1),
-                     model.out_activation_]
-            self.activations = [ENGINE_ACTIVATION[a] for a in names]
+            self.activations = [a.name for a in hidden_and_output(
+                model.activation, model.out_activation_, len(self.weights) + 1)]
             self.loss = loss_for(model.out_activation_, getattr(model, "loss", None),
                                  huber_delta=getattr(model, "huber_delta", 1.0),
                                  quantile=getattr(model, "quantile", 0.5))
@@ -212,7 +211,5 @@ def view(model: Any) -> ModelView:
     if isinstance(model, ModelView):
         return model
     if isinstance(model, Mapping):
-        from ..estimators import DNNClassifier
-
         model = DNNClassifier.from_parameters(model)
     return ModelView(model)
