@@ -205,6 +205,9 @@ PARAMETERS: dict[str, Constraint] = {
     "max_iter": Integer(),
     "tol": Real(allow_zero=True, optional=True, missing=None),
     "n_iter_no_change": Integer(missing=10, unbounded=True),
+    # The regressor's; a classifier (and a regressor pickled before it had
+    # the parameter) starts its output bias at zero, the course's.
+    "output_bias": Options(("mean", "zeros"), "'mean' or 'zeros'", missing="zeros"),
 }
 
 #: The classifier's ``loss``. Checked where the targets are encoded, not with

@@ -18,7 +18,9 @@ classes are where the data live (:mod:`.placement`), the plan and its run
 The defaults are scikit-learn's ``MLPClassifier`` defaults with Glorot
 initialisation and a learning rate of 0.002, measured to score at least as
 well as ``MLPClassifier()`` on scikit-learn's bundled data sets (README,
-"Coming from scikit-learn"). The course's settings are
+"Coming from scikit-learn"); the regressor's own ``alpha`` and
+``output_bias`` defaults are explained in :class:`~.regressor.DNNRegressor`.
+The course's settings are
 :data:`deepstep.COURSE_SETTINGS`: ``DNNClassifier.from_course()``.
 """
 

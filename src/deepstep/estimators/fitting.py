@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._backend import to_numpy
 from .._memory import check_parameters_fit
 from .._warnings import warn
-from ..initializers import check_random_state, initialize_parameters_deep
+from ..initializers import check_random_state
 from ..losses import LOSSES
 from ..training import TerminateOnRisingCost, Trainer
 from ..training.callbacks.stopping import NoImprovementStopping
@@ -74,11 +74,13 @@ def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
         check_parameters_fit(dims, dtype, f"{type(model).__name__}.fit",
                              fix="use smaller hidden_layer_sizes")
         early = bool(model.early_stopping and validation is not None and not data.partial)
-        start = _StartingParameters(model, dims, dtype, rng)
+        offset = _output_bias(checked["output_bias"], Y, weights_m)
+        start = _StartingParameters(model, dims, dtype, rng, offset)
         training = plan.new_trainer(model, dims, dtype, loss, rng, checked["learning_rate"],
                                     epochs, early, xp, tol=checked["tol"],
                                     n_iter_no_change=checked["n_iter_no_change"],
-                                    patience=checked["patience"], partial=data.partial)
+                                    patience=checked["patience"], partial=data.partial,
+                                    output_bias=offset)
         trainer = training.trainer
         start.settle(model, trainer)
         if start.warm is not None:
@@ -96,6 +98,18 @@ def training_plan(model: Any, data: FitData) -> plan.TrainingPlan:
     training.metrics = model._metrics() if validation is not None else None
     training.notes.update(rising=rising, seen=seen, first_epoch=trainer.epoch)
     return training
+
+
+def _output_bias(choice: str, Y: Array, weights: Array | None) -> Array | None:
+    """The output bias a fresh regressor starts from: the targets' (weighted) mean, or None.
+
+    ``Y`` of shape (n_y, m) holds the training columns only (the validation
+    split is already out); ``"zeros"`` (the classifier's) gives None.
+    """
+    if choice != "mean":
+        return None
+    return np.average(to_numpy(Y), axis=1, weights=None if weights is None
+                      else to_numpy(weights)).astype(Y.dtype)
 
 
 def _start_of(rising: TerminateOnRisingCost) -> dict[str, Any] | None:
@@ -131,8 +145,10 @@ class _StartingParameters:
     before ``plan.new_trainer`` drew them (a few kB of state).
     """
 
-    def __init__(self, model: Any, dims: list[int], dtype: Any, rng: Any) -> None:
+    def __init__(self, model: Any, dims: list[int], dtype: Any, rng: Any,
+                 output_bias: Array | None = None) -> None:
         self.dims, self.dtype, self.init = list(dims), dtype, model.init
+        self.output_bias = output_bias
         self.rng = copy.deepcopy(rng)
         self.warm: dict[str, Array] | None = None
 
@@ -147,8 +163,8 @@ class _StartingParameters:
     def __call__(self) -> dict[str, Array]:
         if self.warm is not None:
             return self.warm
-        return initialize_parameters_deep(self.dims, copy.deepcopy(self.rng), init=self.init,
-                                          dtype=self.dtype)
+        return plan.initial_parameters(self.dims, copy.deepcopy(self.rng), self.init,
+                                       self.dtype, self.output_bias)
 
 
 def _warn_if_not_converged(model: Any, trainer: Trainer, stopping: Any,

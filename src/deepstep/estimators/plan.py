@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .. import _warnings
 from ..initializers import initialize_parameters_deep
@@ -37,8 +38,10 @@ from ..training.callbacks.schedules import SCHEDULES
 from ..training.callbacks.stopping import NoImprovementStopping
 from . import placement
 
-__all__ = ["TrainingPlan", "batch_size", "make_callbacks", "make_optimizer", "new_trainer",
-           "run"]
+__all__ = ["TrainingPlan", "batch_size", "initial_parameters", "make_callbacks",
+           "make_optimizer", "new_trainer", "run"]
+
+Array = NDArray[np.floating]
 
 
 @dataclass
@@ -216,10 +219,36 @@ def make_callbacks(estimator: Any, max_iter: int, partial: bool = False) -> list
     return callbacks
 
 
+def initial_parameters(dims: Sequence[int], rng: Any, init: Any, dtype: Any,
+                       output_bias: Array | None = None) -> dict[str, Array]:
+    """A fresh network's parameters: the initialiser's, and the output bias given.
+
+    Parameters
+    ----------
+    dims : sequence of int
+    rng : numpy.random.RandomState or Generator
+    init : str or callable
+    dtype : numpy dtype
+    output_bias : ndarray of shape (n_y,), optional
+        The regressor's ``output_bias="mean"``: the targets' mean, so the
+        network starts by predicting it (the draws of the weights are the
+        same either way).
+
+    Returns
+    -------
+    dict of str to ndarray
+    """
+    parameters = initialize_parameters_deep(dims, rng, init=init, dtype=dtype)
+    if output_bias is not None:
+        parameters[f"b{len(dims) - 1}"][:, 0] = output_bias
+    return parameters
+
+
 def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng: Any,
                 learning_rate: float, epochs: int, early_stopping: bool, xp: Any, *,
                 tol: float | None = None, n_iter_no_change: float = 10,
-                patience: float = 10, partial: bool = False) -> TrainingPlan:
+                patience: float = 10, partial: bool = False,
+                output_bias: Array | None = None) -> TrainingPlan:
     """A trainer for a fresh fit (or a warm start from the fitted weights).
 
     Parameters
@@ -247,6 +276,8 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
         Early stopping's checked patience (inf: never stop).
     partial : bool, default=False
         A ``partial_fit``'s first call (see :func:`make_callbacks`).
+    output_bias : ndarray of shape (n_y,), optional
+        A fresh network's output bias (see :func:`initial_parameters`).
     """
     name = type(estimator).__name__
     dims = list(dims)
@@ -261,7 +292,7 @@ def new_trainer(estimator: Any, dims: Sequence[int], dtype: Any, loss: Loss, rng
             and estimator.layer_sizes_ == dims and estimator.parameters_["W1"].dtype == dtype):
         parameters = {k: v.copy() for k, v in estimator.parameters_.items()}
     else:
-        parameters = initialize_parameters_deep(dims, rng, init=estimator.init, dtype=dtype)
+        parameters = initial_parameters(dims, rng, estimator.init, dtype, output_bias)
     weights = [[xp.asarray(parameters[f"W{l}"]), xp.asarray(parameters[f"b{l}"])]
                for l in range(1, len(dims))]
     del parameters  # the Network's buffer holds the only copy the fit needs
