@@ -102,6 +102,7 @@ class EstimatorCore:
         """
         with np.errstate(**self._fit_errstate):
             if placement.is_out_of_core(X):
+                X = placement.dask_rows(X)
                 data = self._out_of_core_data(X, y, sample_weight, partial, **options)
             else:
                 data = self._training_data(X, y, sample_weight, partial, **options)

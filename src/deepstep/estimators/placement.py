@@ -30,13 +30,14 @@ from numpy.typing import NDArray
 from scipy.sparse import issparse
 
 from .._backend import device_namespace, is_numpy
-from ..outofcore import DaskClusterSource, RowSource, is_out_of_core
+from ..outofcore import DaskClusterSource, RowSource, dask_rows, is_out_of_core
 
 __all__ = [
     "as_model_dtype",
     "as_rows",
     "check_finite_rows",
     "check_out_of_core_fit",
+    "dask_rows",
     "dense_rows",
     "device_namespace",
     "distributed_client",
@@ -243,14 +244,19 @@ def out_of_core_targets(name: str, X: Any, y: Any, real: bool) -> NDArray[Any]:
 def training_source(X: Any, Y: Array, dtype: Any, batch_size: int | None) -> RowSource:
     """The blocks of rows ``fit`` reads, checked to be finite (one pass over X).
 
-    On a running ``dask.distributed`` cluster, full-batch training sums each
-    epoch's blocks on the workers (only the gradients travel); mini-batches
-    need rows gathered in the client, so they read through a RowSource.
+    On a running ``dask.distributed`` cluster, training happens on the
+    workers that hold the chunks, in the mode :func:`~deepstep.outofcore.cluster_mode`
+    chooses (data-parallel steps, or the model travelling from chunk to
+    chunk); the checks of X run there too.
     """
-    source: RowSource = RowSource(X, dtype)
     client = distributed_client() if hasattr(X, "to_delayed") else None
-    if client is not None and batch_size is None:
-        source = DaskClusterSource(X, Y, client, dtype)
+    m = int(X.shape[0])
+    if isinstance(batch_size, str):  # "auto", scikit-learn's
+        batch_size = min(200, m)
+    if batch_size is not None and batch_size >= m:
+        batch_size = None  # one batch of every row is a full-batch step
+    source = (RowSource(X, dtype) if client is None
+              else DaskClusterSource(X, Y, client, dtype, batch_size))
     source.check_finite()
     return source
 

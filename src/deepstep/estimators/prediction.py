@@ -181,6 +181,7 @@ def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
     name = type(model).__name__
     dtype = model.parameters_["W1"].dtype
     if placement.is_out_of_core(X):
+        X = placement.dask_rows(X)
         source = placement.out_of_core_rows(name, X, model.n_features_in_, dtype)
         out = np.empty((X.shape[0], model.layer_sizes_[-1]), dtype=dtype)
         for start, rows in source.blocks():

@@ -57,7 +57,9 @@ class MiniBatches:
         Y_part : ndarray of shape (n_y, k)
         sample_weight_part : ndarray of shape (k,) or None
         """
-        if not isinstance(X, RowSource):
+        if not isinstance(X, RowSource) or getattr(X, "data_parallel", False):
+            # In memory, or a cluster's chunks whose every batch is drawn from
+            # all the rows (as in memory) and computed where they live.
             yield X, Y, sample_weight
             return
         n_blocks = len(X.starts())
@@ -70,8 +72,10 @@ class MiniBatches:
 
         Parameters
         ----------
-        X : ndarray or SciPy sparse matrix of shape (n_x, k)
+        X : ndarray or SciPy sparse matrix of shape (n_x, k), or DaskClusterSource
             Sparse (the transpose of CSR rows): each batch is densified alone.
+            A data-parallel Dask cluster's rows: each batch is the rows'
+            ``batch(idx)``, gathered on the workers by its step.
         Y : ndarray of shape (n_y, k)
         sample_weight : ndarray of shape (k,), optional
 
@@ -84,6 +88,11 @@ class MiniBatches:
         """
         m, B = X.shape[1], self.batch_size
         order = self.rng.permutation(m) if self.shuffle else np.arange(m)
+        if isinstance(X, RowSource):  # a Dask cluster's rows: the batch's gradient is theirs
+            for start in range(0, m, B):
+                idx = order[start:start + B]
+                yield X.batch(idx), Y[:, idx], None
+            return
         if issparse(X):
             yield from self._sparse(X, Y, sample_weight, order)
             return

@@ -33,7 +33,7 @@ from ..activations import Activation
 from ..losses import Loss
 from ..network import Network
 from ..optimizers import Optimizer
-from . import state
+from . import remote, state
 from .batching import MiniBatches
 from .callbacks import Callback, History, TerminateOnNaN
 from .callbacks.statistics import active_recorders
@@ -326,20 +326,19 @@ class Trainer:
             self._call("on_batch_end", 0, {"loss": float(cost)})
             return cost
         total = 0.0
-        # Only the callbacks that do something per batch are called per batch
-        # (looked up once per epoch: a call per callback and batch is a few
-        # microseconds each, on steps of a millisecond or two).
+        # Only the callbacks that do something per batch are called per batch (looked
+        # up once per epoch: a call is a few microseconds, a step a millisecond or two).
         begin, end = self._listeners("on_batch_begin"), self._listeners("on_batch_end")
+        if getattr(X, "mode", None) == "model-to-data":  # trained where its blocks live
+            return remote.epoch(self, step, X, batches, begin, end)
         for X_part, Y_part, w_part in batches.parts(X, Y, sample_weight):
             self.guard.remember_if_finite(step.params)  # once per epoch (or block)
             for batch, (Xb, Yb, wb) in enumerate(batches(X_part, Y_part, w_part)):
                 threads.check()
                 for hook in begin:
                     hook(batch, {})
-                cost = step(Xb, Yb, wb)
-                k = Xb.shape[1]
+                value, k = float(step(Xb, Yb, wb)), Xb.shape[1]
                 del Xb
-                value = float(cost)
                 logs = {"loss": value}
                 for hook in end:
                     hook(batch, logs)

@@ -187,6 +187,7 @@ def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:
     ndarray of shape (n_samples, n_outputs)
     """
     dtype = est.coefs_[0].dtype
+    X = placement.dask_rows(X)
     source = placement.out_of_core_rows(type(est).__name__, X, est.n_features_in_, dtype)
     out = np.empty((X.shape[0], est.n_outputs_), dtype=dtype)
     for start, rows in source.blocks():

@@ -19,6 +19,9 @@ Array = NDArray[np.floating]
 class SourceStep(Step):
     """One full-batch iteration on an h5py dataset or a Dask array, block by block.
 
+    Also a data-parallel mini-batch step on a Dask cluster (``full_batch=False``:
+    X is then the batch, :meth:`~deepstep.outofcore.DaskClusterSource.batch`).
+
     The blocks come from disk, or from the workers of a Dask cluster, through
     the source's ``gradient`` (:mod:`deepstep.outofcore`, where each block's
     share is :func:`~deepstep.outofcore.block_gradient`: the network's
@@ -29,8 +32,9 @@ class SourceStep(Step):
     otherwise.
     """
 
-    def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard) -> None:
-        super().__init__(net, optimizer, guard, full_batch=True)
+    def __init__(self, net: Network, optimizer: Optimizer, guard: DivergenceGuard,
+                 full_batch: bool = True) -> None:
+        super().__init__(net, optimizer, guard, full_batch=full_batch)
         self.fold = optimizer.step_scale is not None
 
     def __call__(self, X: Any, Y: Array, sample_weight: Array | None = None) -> Any:

@@ -1,0 +1,216 @@
+"""Model-to-data epochs: mini-batches trained on the Dask workers that hold the blocks.
+
+On a ``dask.distributed`` cluster, mini-batches smaller than the
+data-parallel size (:func:`deepstep.outofcore.cluster_mode`) are trained
+where the data live. The client draws the epoch's order of blocks and each
+block's order of rows from the fit's generator, exactly as an in-process
+out-of-core epoch draws them (:class:`~deepstep.training.batching.MiniBatches`),
+and submits one chain of tasks: block after block, :func:`train_block` runs
+that block's mini-batches with the fit's own step strategy on the worker
+holding the block, and hands the parameters and the optimizer's state on to
+the next block's task. The rows never travel; the model does, once per block.
+Each block's batch costs come back as soon as the block is done, and the
+batch callbacks (a progress bar, :class:`TerminateOnNaN`) are called with
+them then, in order.
+
+Every input of the chain is a value in a task's specification (the starting
+state, the orders) or a task of X's own graph, so when a worker dies Dask
+recomputes what it held on the others, and the arithmetic, being the same,
+gives the same model.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from math import isfinite
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..network import Network
+from ..optimizers import Optimizer
+from .batching import MiniBatches
+from .guard import DivergenceGuard
+
+__all__ = ["Recipe", "Travelling", "epoch", "train_block"]
+
+Array = NDArray[np.floating]
+
+
+@dataclass
+class Travelling:
+    """What goes from block to block: the parameters and the optimizer, with its state.
+
+    Attributes
+    ----------
+    flat : ndarray of shape (n_parameters,)
+        The network's flat buffer (W1, b1, W2, ... raveled).
+    optimizer : Optimizer
+    checkpoint : ndarray or None
+        The parameters at the start of the last block at which they were
+        finite, kept only while ``flat`` is not (the in-process guard's rule).
+    diverged : bool
+        A batch cost was not finite: the later blocks pass the state on untouched.
+    """
+
+    flat: Array
+    optimizer: Optimizer
+    checkpoint: Array | None = None
+    diverged: bool = False
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a worker rebuilds the fit's network and step around a :class:`Travelling`."""
+
+    shapes: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
+    activations: tuple[Any, ...]
+    loss: Any
+    alpha: float
+    l2_per_weight: bool
+    step: type
+    batch_size: int
+    dtype: Any
+
+
+class _Given:
+    """A generator stand-in whose ``permutation`` is the order the client drew."""
+
+    def __init__(self, order: NDArray[np.intp]) -> None:
+        self.order = order
+
+    def permutation(self, m: int) -> NDArray[np.intp]:
+        return self.order
+
+
+def _network(flat: Array, recipe: Recipe) -> Network:
+    """The fit's network with the parameters ``flat``."""
+    weights, start = [], 0
+    for (W_shape, b_shape) in recipe.shapes:
+        end = start + W_shape[0] * W_shape[1]
+        weights.append([flat[start:end].reshape(W_shape),
+                        flat[end:end + b_shape[0]].reshape(b_shape)])
+        start = end + b_shape[0]
+    return Network(weights, list(recipe.activations), recipe.loss, alpha=recipe.alpha,
+                   l2_per_weight=recipe.l2_per_weight)
+
+
+def train_block(state: Travelling, X_rows: Any, Y: Array, order: NDArray[np.intp] | None,
+                recipe: Recipe) -> tuple[Travelling, list[tuple[float, int]]]:
+    """On a worker: one block's mini-batches, each a step of the fit's own strategy.
+
+    Parameters
+    ----------
+    state : Travelling
+        From the previous block (or the client, for the first).
+    X_rows : ndarray of shape (k, n_x)
+        The block, where it lives.
+    Y : ndarray of shape (n_y, k)
+    order : ndarray of int or None
+        The block's order of rows (None: unshuffled).
+    recipe : Recipe
+
+    Returns
+    -------
+    state : Travelling
+        For the next block.
+    costs : list of (float, int)
+        Each batch's cost and number of rows, in order (up to a non-finite one).
+    """
+    if state.diverged:
+        return state, []
+    net = _network(state.flat, recipe)  # a copy: the input stays as it came
+    # A copy too: a task may run again after a lost worker (or share the
+    # client's objects, on a cluster of threads), and must find its input intact.
+    optimizer = copy.deepcopy(state.optimizer)
+    step = recipe.step(net, optimizer, DivergenceGuard(), full_batch=False)
+    finite = bool(np.all(np.isfinite(state.flat)))
+    checkpoint = state.flat if finite else state.checkpoint
+    batches = MiniBatches(recipe.batch_size, order is not None,
+                          None if order is None else _Given(order))
+    X = np.ascontiguousarray(X_rows, dtype=recipe.dtype).T
+    costs, diverged = [], False
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for Xb, Yb, _ in batches(X, np.asarray(Y, dtype=recipe.dtype), None):
+            cost = float(step(Xb, Yb, None))
+            costs.append((cost, Xb.shape[1]))
+            if not isfinite(cost):
+                diverged = True
+                break
+    step.close()
+    flat = net.arrays[0]
+    if diverged:  # back to this block's start, as the in-process guard restores
+        return Travelling(checkpoint, optimizer, None, True), costs
+    finite_now = bool(np.all(np.isfinite(flat)))
+    return Travelling(flat.copy(), optimizer, None if finite_now else checkpoint), costs
+
+
+def _recipe(step: Any, batch_size: int) -> Recipe:
+    net = step.net
+    if net.dropout:
+        raise ValueError("training where the data live does not take dropout (out of core)")
+    return Recipe(tuple((tuple(W.shape), tuple(b.shape)) for W, b in net.weights),
+                  tuple(net.activations), net.loss, float(net.alpha), bool(net.l2_per_weight),
+                  type(step), int(batch_size), np.dtype(net.arrays[0].dtype))
+
+
+def epoch(trainer: Any, step: Any, source: Any, batches: MiniBatches, begin: list[Any],
+          end: list[Any]) -> float:
+    """One epoch of mini-batches trained block by block on the workers holding the blocks.
+
+    Parameters
+    ----------
+    trainer : Trainer
+        Its guard, optimizer and (through ``begin``/``end``) batch callbacks.
+    step : Step
+        The fit's step strategy; the workers build the same.
+    source : DaskClusterSource
+        In ``"model-to-data"`` mode.
+    batches : MiniBatches
+        The batch size, whether to shuffle, and the fit's generator.
+    begin, end : list of callable
+        The callbacks' ``on_batch_begin`` and ``on_batch_end`` to call.
+
+    Returns
+    -------
+    float
+        The mean of the batch costs weighted by their sizes (or the first
+        non-finite one, as an in-process epoch).
+    """
+    from dask import delayed
+
+    n_blocks = len(source.bounds)
+    rng, shuffle = batches.rng, batches.shuffle
+    # The draws of an in-process out-of-core epoch, in its order: blocks, then rows.
+    blocks = rng.permutation(n_blocks) if shuffle else range(n_blocks)
+    orders = [rng.permutation(source.block_sizes[i]) if shuffle else None for i in blocks]
+    flat = step.params[0]
+    trainer.guard.remember_if_finite(step.params)
+    state: Any = delayed(Travelling(flat.copy(), trainer.optimizer), pure=False, traverse=False)
+    recipe = _recipe(step, batches.batch_size)
+    chunks = source.chunks()
+    costs = []
+    for i, order in zip(blocks, orders, strict=True):
+        state, cost = delayed(train_block, nout=2, pure=False)(
+            state, chunks[i], source.y_futures[i], order, recipe)
+        costs.append(cost)
+    client = source.client
+    with source.faults():
+        *futures, last = client.compute([*costs, state])
+        total, m, value = 0.0, 0, None
+        for future in futures:
+            for batch, (cost, k) in enumerate(future.result()):
+                for hook in begin:
+                    hook(batch, {})
+                logs = {"loss": cost}
+                for hook in end:
+                    hook(batch, logs)
+                if not isfinite(cost):
+                    value = cost
+                total, m = total + cost * k, m + k
+        final = last.result()
+    np.copyto(flat, final.flat)
+    trainer.optimizer.set_state(*final.optimizer.get_state())
+    return total / m if value is None else value
