@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._backend import aligned
 from .network import Gradient, Network
 
 __all__ = ["DaskClusterSource", "RowSource", "block_gradient", "is_out_of_core"]
@@ -82,7 +83,9 @@ def block_gradient(X_rows: Array, Y: Array, weights: Sequence[tuple[Array, Array
     grads : dict
         ``dW{l}`` and ``db{l}``, the block's share of ``scale * dJ/dW``.
     """
-    X = np.asarray(X_rows).T
+    # On a worker the rows may have arrived unaligned in a message (the
+    # weights are copied into the network's own buffer).
+    X = aligned(np.asarray(X_rows)).T
     net = Network(weights, activations, loss)
     # The whole data set's 1/m (not the block's), so the blocks' shares add up.
     cost, grad = net.loss_and_gradient(X, Y, m=m_total, scale=scale, penalty=False,
@@ -141,7 +144,8 @@ class RowSource:
         block = self.X[start:start + self.block_rows]
         if hasattr(block, "compute"):
             block = block.compute()
-        return np.ascontiguousarray(block, dtype=self.dtype)
+        # Blocks from a cluster's workers can arrive unaligned (see aligned()).
+        return aligned(np.ascontiguousarray(block, dtype=self.dtype))
 
     def blocks(self, order: Sequence[int] | None = None) -> Iterator[tuple[int, Array]]:
         """``(start, rows)`` for every block, in ``order`` (block indices) or in sequence."""
