@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["assign", "astype", "c_contiguous", "copy", "device_namespace", "is_foreign", "is_numpy",
-           "namespace", "squared_norm", "to_numpy"]
+__all__ = ["aligned", "assign", "astype", "c_contiguous", "copy", "device_namespace", "is_foreign",
+           "is_numpy", "namespace", "squared_norm", "to_numpy"]
 
 
 _WRAPPED_LIBRARIES = ("cupy", "torch")
@@ -73,6 +73,31 @@ def c_contiguous(x: Any) -> bool:
         return bool(flags.c_contiguous)
     is_contiguous = getattr(x, "is_contiguous", None)
     return bool(is_contiguous()) if callable(is_contiguous) else False
+
+
+def aligned(x: Any) -> Any:
+    """``x``, or an aligned copy of it in the same layout where NumPy flags it unaligned.
+
+    An array deserialized by ``dask.distributed`` (a ``compute()``'s result,
+    a block streamed from the workers) can start at any byte of the message
+    it came in, e.g. a float32 array at an odd address. NumPy then skips its
+    fast paths: on a 100,000 x 100 float32 array, gathering a 256-row
+    mini-batch with ``take`` took 20 ms instead of 5 microseconds, and a
+    product with a (100, 64) matrix 250 ms instead of 40-60 ms (it does not
+    call BLAS), so a fit on such data crawled. One copy restores them.
+
+    Parameters
+    ----------
+    x : array-like of any shape
+        Anything but an unaligned ndarray is returned as it is.
+
+    Returns
+    -------
+    array-like of the same shape, dtype and memory order
+    """
+    if isinstance(x, np.ndarray) and not x.flags.aligned:
+        return x.copy(order="K")
+    return x
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Any:

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._backend import aligned
 from .network import Gradient, Network
 
 __all__ = ["DATA_PARALLEL_ROWS_PER_WORKER", "DaskClusterSource", "RowSource", "block_gradient",
@@ -118,9 +119,12 @@ def block_gradient(X_rows: Array, Y: Array, weights: Sequence[tuple[Array, Array
     grads : dict
         ``dW{l}`` and ``db{l}``, the block's share of ``scale * dJ/dW``.
     """
+    # On a worker the rows may have arrived unaligned in a message (the
+    # weights are copied into the network's own buffer).
+    X_rows = aligned(np.asarray(X_rows))
     if rows is not None:
-        X_rows, Y = np.asarray(X_rows)[rows], Y[:, rows]
-    X = np.asarray(X_rows).T
+        X_rows, Y = X_rows[rows], Y[:, rows]
+    X = X_rows.T
     net = Network(weights, activations, loss)
     # The whole data set's 1/m (not the block's), so the blocks' shares add up.
     cost, grad = net.loss_and_gradient(X, Y, m=m_total, scale=scale, penalty=False,
@@ -179,7 +183,8 @@ class RowSource:
         block = self.X[start:start + self.block_rows]
         if hasattr(block, "compute"):
             block = block.compute()
-        return np.ascontiguousarray(block, dtype=self.dtype)
+        # Blocks from a cluster's workers can arrive unaligned (see aligned()).
+        return aligned(np.ascontiguousarray(block, dtype=self.dtype))
 
     def blocks(self, order: Sequence[int] | None = None) -> Iterator[tuple[int, Array]]:
         """``(start, rows)`` for every block, in ``order`` (block indices) or in sequence."""

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import issparse
 
-from .._backend import device_namespace, is_numpy
+from .._backend import aligned, device_namespace, is_numpy
 from ..outofcore import DaskClusterSource, RowSource, dask_rows, is_out_of_core
 
 __all__ = [
@@ -167,9 +167,13 @@ def as_rows(X: Any) -> Any:
 
     Mini-batches gather rows and prediction slices blocks of rows: CSR does
     both without touching the rest of the matrix (a CSC input is converted
-    once, sparse to sparse).
+    once, sparse to sparse). Dense rows NumPy flags unaligned (a Dask
+    cluster's ``compute()`` can return them) are copied once: NumPy's
+    gathers and products on them are orders of magnitude slower.
     """
-    return X.tocsr() if is_sparse(X) and X.format != "csr" else X
+    if is_sparse(X):
+        return X.tocsr() if X.format != "csr" else X
+    return aligned(X)
 
 
 def dense_rows(X: Any, start: int, stop: int) -> Array:

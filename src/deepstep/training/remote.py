@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._backend import aligned
 from ..network import Network
 from ..optimizers import Optimizer
 from .batching import MiniBatches
@@ -130,7 +131,7 @@ def train_block(state: Travelling, X_rows: Any, Y: Array, order: NDArray[np.intp
     checkpoint = state.flat if finite else state.checkpoint
     batches = MiniBatches(recipe.batch_size, order is not None,
                           None if order is None else _Given(order))
-    X = np.ascontiguousarray(X_rows, dtype=recipe.dtype).T
+    X = aligned(np.ascontiguousarray(X_rows, dtype=recipe.dtype)).T  # see aligned()
     costs, diverged = [], False
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for Xb, Yb, _ in batches(X, np.asarray(Y, dtype=recipe.dtype), None):
