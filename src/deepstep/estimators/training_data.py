@@ -165,7 +165,7 @@ def validation_set(estimator: Any, X: Array, Y: Array, weights: Array | None, rn
                            dtype=[np.float64, np.float32])
         Yv, _ = estimator._encode_targets(np.asarray(yv), X.dtype,
                                           getattr(estimator, "classes_", None), store=False)
-        return X, Y, weights, (Xv.astype(X.dtype, copy=False).T, Yv)
+        return X, Y, weights, (placement.as_rows(Xv.astype(X.dtype, copy=False)).T, Yv)
     if not estimator.early_stopping or partial:
         return X, Y, weights, None
     m, fraction = X.shape[0], estimator.validation_fraction
