@@ -15,7 +15,10 @@ y is in memory (numpy), from a fixed linear rule. ``--quick``: 100000 rows.
    and MLPClassifier on the Dask array, dask-ml's ``Incremental(sklearn
    MLPClassifier)`` on the same array (one pass), and deepstep in memory on
    ``X.compute()`` in this process (beside the idle cluster) and in a fresh
-   subprocess. Seconds (best of interleaved rounds), deepstep/dask-ml, the
+   subprocess. ``X.compute()`` arrives unaligned from distributed's
+   deserialisation; NumPy's ``take`` copies such an array whole on every call,
+   so the in-memory rows use an aligned copy, and one row fits the unaligned
+   array itself to show what that costs. Seconds (best of interleaved rounds), deepstep/dask-ml, the
    task stream's parallelism (sum of task compute time / wall span; tasks by
    key prefix and by worker), bytes received by the client (see
    :class:`ClientBytes`) and peak resident memory of the client and workers.
@@ -297,6 +300,13 @@ def minibatch(args) -> dict:
               f"float32 in chunks of {args.chunk} -> 64 -> 1, adam; X persisted on a "
               f"LocalCluster(2 processes x 1 thread) before timing")
         Xm = X.compute()
+        # X.compute() comes out of distributed's deserialisation at an odd address
+        # (flags.aligned False), which some NumPy paths (ndarray.take) copy whole on
+        # every call: the in-memory fits run on an aligned copy, as data loaded any
+        # other way would be, and once on the unaligned array itself.
+        aligned = Xm.copy()
+        print(f"X.compute(): aligned={Xm.flags.aligned}, address % 64 = "
+              f"{Xm.ctypes.data % 64}; the in-memory rows use an aligned copy unless named")
         kw = {"hidden_layer_sizes": HIDDEN, "batch_size": 256, "max_iter": 1}
         dnn = {"solver": "adam", "random_state": 0, **kw}
         contenders = {
@@ -314,12 +324,14 @@ def minibatch(args) -> dict:
                 SkMLP(hidden_layer_sizes=HIDDEN, batch_size=256, random_state=0),
                 random_state=0).fit(X, yd, classes=[0, 1])
         contenders["in memory DNNClassifier (this process)"] = \
-            lambda: DNNClassifier(**dnn).fit(Xm, y)
+            lambda: DNNClassifier(**dnn).fit(aligned, y)
         contenders["in memory MLPClassifier (this process)"] = \
-            lambda: MLPClassifier(random_state=0, **kw).fit(Xm, y)
+            lambda: MLPClassifier(random_state=0, **kw).fit(aligned, y)
+        contenders["in memory DNN, unaligned X.compute()"] = \
+            lambda: DNNClassifier(**dnn).fit(Xm, y)
         before = load()
         best, info = race(contenders, args.rounds, client)
-        fresh = fresh_process_fit(Xm, y, args.rounds)
+        fresh = fresh_process_fit(aligned, y, args.rounds)
         best["in memory DNNClassifier (fresh subprocess)"] = fresh["fit_s"]
         info["in memory DNNClassifier (fresh subprocess)"] = {
             "peak_rss": {"subprocess": fresh["peak_rss"]}}
@@ -347,6 +359,7 @@ def minibatch(args) -> dict:
                       f"{d['client_gathered_bytes'] / 1e6:.1f} MB (X is "
                       f"{X.nbytes / 1e6:.0f} MB)")
         return {"seconds": best, "details": info, "x_bytes": int(X.nbytes),
+                "x_compute_aligned": bool(Xm.flags.aligned),
                 "load_before": before, "load_after": load()}
     finally:
         client.close()
@@ -371,7 +384,7 @@ def dataparallel(args) -> dict:
             try:
                 X, y = make_data(client, args.rows, args.features, args.chunk)
                 if where == "in memory":
-                    X = X.compute()
+                    X = X.compute().copy()  # aligned (see minibatch)
                     client.close()
                     lc.close()
                     client = None
