@@ -168,12 +168,12 @@ class PeakRSS:
 
 def stream_stats(records: list[dict]) -> dict:
     """Parallelism of a task stream: sum of compute time / wall span; tasks by prefix, worker."""
+    from dask.utils import key_split
+
     spans, transfers = [], []
     prefixes, workers = Counter(), Counter()
     for rec in records:
-        key = rec["key"]
-        name = key[0] if isinstance(key, tuple) else str(key)
-        prefixes[name.rsplit("-", 1)[0] if "-" in name else name] += 1
+        prefixes[key_split(rec["key"])] += 1
         workers[rec.get("worker", "?")] += 1
         for ss in rec.get("startstops", ()):
             if ss["action"] == "compute":
