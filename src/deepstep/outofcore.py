@@ -348,9 +348,10 @@ class DaskClusterSource(RowSource):
             # Every step reads every chunk: they are computed once and held,
             # spread over the workers as a preference, not a pin (a chunk whose
             # worker is gone is recomputed anywhere).
-            self.x_futures = [client.compute(part, workers=[self.workers[i % len(self.workers)]],
-                                             allow_other_workers=True)
-                              for i, part in enumerate(self.x_parts)]
+            n = len(self.workers)  # none yet (a cluster scaling up): the scheduler's choice
+            self.x_futures = [client.compute(part, workers=[self.workers[i % n]],
+                                             allow_other_workers=True) if n
+                              else client.compute(part) for i, part in enumerate(self.x_parts)]
             from distributed import wait
 
             with self.faults():
