@@ -102,6 +102,25 @@ def test_shuffled_minibatches_on_the_workers_equal_the_in_process_out_of_core_fi
     assert there.loss_curve_[-1] < there.loss_curve_[0]  # and it learns
 
 
+def test_a_diverging_fit_on_the_workers_stops_as_it_does_in_this_process(
+        client, tmp_path, monkeypatch):
+    # A learning rate that blows up: the same epoch, warning and parameters (those
+    # at the start of the diverging block) as the in-process out-of-core fit.
+    X, y = _data()
+    monkeypatch.setattr(ooc, "BLOCK_BYTES", CHUNK * 8 * 8)
+    kw = {**ADAM, "solver": "gd", "learning_rate": 1e6, "max_iter": 5}
+    with h5py.File(tmp_path / "X.h5", "w") as f:
+        f["X"] = X * 1e3
+    with h5py.File(tmp_path / "X.h5", "r") as f, pytest.warns(Warning) as here_warnings:
+        here = DNNClassifier(**kw).fit(f["X"], y)
+    with pytest.warns(Warning) as there_warnings:
+        there = DNNClassifier(**kw).fit(da.from_array(X * 1e3, chunks=(CHUNK, 8)), y)
+    assert [str(w.message) for w in there_warnings] == [str(w.message) for w in here_warnings]
+    assert any("diverge" in str(w.message).lower() for w in there_warnings)
+    _same(there, here)
+    assert all(np.isfinite(v).all() for v in there.parameters_.values())
+
+
 def test_no_row_of_x_reaches_the_client(client):
     X, y = _data()
     Xd = da.from_array(X, chunks=(CHUNK, 8)).persist()
