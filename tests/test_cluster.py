@@ -265,3 +265,28 @@ def test_a_dask_dataframe_and_its_values_train_on_the_workers(client):
                                   MLPClassifier(hidden_layer_sizes=(6,), batch_size=100,
                                                 max_iter=2, shuffle=False,
                                                 random_state=0).fit(X, y).predict(X))
+
+
+def test_predictions_run_on_the_workers_too(client):
+    X, y = _data()
+    Xd = da.from_array(X, chunks=(CHUNK, 8)).persist()
+    distributed.wait(Xd)
+    dnn = DNNClassifier(**ADAM).fit(X, y)
+    mlp = MLPClassifier(hidden_layer_sizes=(6,), batch_size=100, max_iter=2,
+                        random_state=0).fit(X, y)
+    before = _sent_out_of_cluster(client)
+    for model in (dnn, mlp):
+        np.testing.assert_array_equal(model.predict_proba(Xd), model.predict_proba(X))
+        assert model.score(Xd, y) == model.score(X, y)
+    np.testing.assert_array_equal(dnn.predict_log_proba(Xd), dnn.predict_log_proba(X))
+    # Five passes, each sending back one float64 output per row, never the rows
+    # themselves (X is 8 values per row; one pass of it would be 128 kB).
+    outputs = 5 * len(X) * 8
+    assert _sent_out_of_cluster(client) - before < 1.25 * outputs + 4096 < X.nbytes
+    bad = X.copy()
+    bad[777, 2] = np.inf
+    for model in (dnn, mlp):
+        with pytest.raises(ValueError, match=r"NaN or infinite.*row 777"):
+            model.predict(da.from_array(bad, chunks=(CHUNK, 8)))
+        with pytest.raises(ValueError, match="expects 8 features"):
+            model.predict(da.zeros((10, 3), chunks=(5, 3)))

@@ -41,7 +41,7 @@ from ._backend import aligned
 from .network import Gradient, Network
 
 __all__ = ["DATA_PARALLEL_ROWS_PER_WORKER", "DaskClusterSource", "RowSource", "block_gradient",
-           "cluster_mode", "dask_rows", "is_out_of_core"]
+           "cluster_mode", "cluster_outputs", "dask_rows", "is_out_of_core"]
 
 Array = NDArray[np.floating]
 
@@ -286,6 +286,63 @@ def check_block(X_rows: Any, n_x: int) -> tuple[tuple[int, ...], int]:
     return tuple(rows.shape), int(np.argmax(bad)) if bad.any() else -1
 
 
+def _check_results(bounds: Sequence[tuple[int, int]], results: Iterable[tuple[Any, int]],
+                   n_x: int, name: str) -> None:
+    """Raise for the first chunk :func:`check_block` found with a wrong shape or a bad row."""
+    for (a, b), (shape, bad) in zip(bounds, results, strict=True):
+        if shape != (b - a, n_x):
+            raise ValueError(f"{name}: the chunk of rows {a} to {b} holds an array of "
+                             f"shape {shape}, not the ({b - a}, {n_x}) X's chunks promise")
+        if bad >= 0:
+            raise ValueError(f"{name} holds NaN or infinite values (first in row {a + bad})")
+
+
+def block_output(X_rows: Any, n_x: int, forward: Any) -> tuple[tuple[int, ...], int, Any]:
+    """On a worker: one chunk checked (:func:`check_block`), then ``forward(rows)`` if it passed."""
+    shape, bad = check_block(X_rows, n_x)
+    if bad >= 0 or len(shape) != 2 or shape[1] != n_x:
+        return shape, bad, None
+    return shape, bad, forward(aligned(np.asarray(X_rows)))
+
+
+def cluster_outputs(X: Any, client: Any, forward: Any, name: str = "X") -> Array:
+    """``forward`` of every row of a Dask array, computed on the workers holding its chunks.
+
+    Each chunk is checked there (shape, NaN, infinity) and only its outputs
+    come back: the rows stay where they are.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (m, n_x)
+    client : distributed.Client
+    forward : callable (ndarray of shape (k, n_x)) -> ndarray of shape (k, n_out)
+        Picklable (it travels to the workers): a module-level function, or a
+        ``functools.partial`` of one with the weights.
+    name : str, default="X"
+        For messages.
+
+    Returns
+    -------
+    ndarray of shape (m, n_out)
+
+    Raises
+    ------
+    ValueError
+        For a chunk of the wrong shape or the first row holding NaN or infinity.
+    """
+    from dask import delayed
+
+    if len(X.chunks[1]) != 1:
+        X = X.rechunk({1: -1})
+    n_x = int(X.shape[1])
+    bounds = list(itertools.pairwise(int(v) for v in np.cumsum((0, *X.chunks[0]))))
+    tasks = [delayed(block_output, pure=True)(part, n_x, forward)
+             for part in X.to_delayed().ravel()]
+    results = client.gather(client.compute(tasks))
+    _check_results(bounds, [(shape, bad) for shape, bad, _ in results], n_x, name)
+    return np.concatenate([out for _, _, out in results])
+
+
 def _held(value: Any) -> Any:
     """A task returning its argument: a value on the cluster that Dask can recompute.
 
@@ -393,12 +450,7 @@ class DaskClusterSource(RowSource):
         checks = [delayed(check_block, pure=True)(part, n_x) for part in self.chunks()]
         with self.faults():
             results = self.client.gather(self.client.compute(checks))
-        for (a, b), (shape, bad) in zip(self.bounds, results, strict=True):
-            if shape != (b - a, n_x):
-                raise ValueError(f"{name}: the chunk of rows {a} to {b} holds an array of "
-                                 f"shape {shape}, not the ({b - a}, {n_x}) X's chunks promise")
-            if bad >= 0:
-                raise ValueError(f"{name} holds NaN or infinite values (first in row {a + bad})")
+        _check_results(self.bounds, results, n_x, name)
 
     def gradient(self, Y: Array, weights: Sequence[tuple[Array, Array]],
                  activations: Sequence[str], loss: str, scale: float,

@@ -30,7 +30,13 @@ from numpy.typing import NDArray
 from scipy.sparse import issparse
 
 from .._backend import aligned, device_namespace, is_numpy
-from ..outofcore import DaskClusterSource, RowSource, dask_rows, is_out_of_core
+from ..outofcore import (
+    DaskClusterSource,
+    RowSource,
+    cluster_outputs,
+    dask_rows,
+    is_out_of_core,
+)
 
 __all__ = [
     "as_model_dtype",
@@ -46,6 +52,7 @@ __all__ = [
     "namespace",
     "out_of_core_rows",
     "out_of_core_targets",
+    "outputs_out_of_core",
     "to_device",
     "training_source",
     "weights_on",
@@ -263,6 +270,44 @@ def training_source(X: Any, Y: Array, dtype: Any, batch_size: int | None) -> Row
               else DaskClusterSource(X, Y, client, dtype, batch_size))
     source.check_finite()
     return source
+
+
+def outputs_out_of_core(name: str, X: Any, n_features: int, n_out: int, dtype: Any,
+                        forward: Any, remote: Any) -> Array:
+    """A network's outputs for out-of-core X: block by block here, or on a Dask cluster.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's, for messages.
+    X : h5py.Dataset, dask.array.Array or Dask DataFrame of shape (n_samples, n_features)
+    n_features, n_out : int
+        The model's input and output widths.
+    dtype : numpy dtype
+        The model's.
+    forward : callable (ndarray of shape (k, n_features)) -> ndarray of shape (k, n_out)
+        The estimator's own prediction of a block in memory, here.
+    remote : callable
+        The same, picklable, for the workers: with a ``dask.distributed``
+        client, each chunk's outputs are computed (and the chunk checked)
+        where it lives, and only the outputs come back.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_out)
+    """
+    X = dask_rows(X)
+    client = distributed_client() if hasattr(X, "to_delayed") else None
+    if client is None:
+        source = out_of_core_rows(name, X, n_features, dtype)
+        out = np.empty((X.shape[0], n_out), dtype=dtype)
+        for start, rows in source.blocks():
+            out[start:start + len(rows)] = forward(rows)
+        return out
+    if len(X.shape) != 2 or X.shape[1] != n_features:
+        raise ValueError(f"{name}: X has shape {tuple(X.shape)}, the "
+                         f"model expects {n_features} features")
+    return cluster_outputs(X, client, remote).astype(dtype, copy=False)
 
 
 def out_of_core_rows(name: str, X: Any, n_features: int, dtype: Any) -> RowSource:

@@ -14,6 +14,7 @@ The block size comes from :func:`deepstep.get_config` at call time:
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 from typing import Any
@@ -29,8 +30,16 @@ from ..propagation import forward, resolve_activations
 from ..training.threads import BlasThreads
 from . import placement
 
-__all__ = ["IN_PLACE", "block_rows", "forward_in_blocks", "in_place", "layer_weights",
-           "network_logits", "network_output"]
+__all__ = [
+    "IN_PLACE",
+    "block_rows",
+    "forward_in_blocks",
+    "forward_rows",
+    "in_place",
+    "layer_weights",
+    "network_logits",
+    "network_output",
+]
 
 Array = NDArray[np.floating]
 
@@ -134,6 +143,27 @@ def layer_weights(model: Any) -> list[tuple[Array, Array]]:
     return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
 
 
+def forward_rows(rows: Array, weights: Sequence[tuple[Array, Array]],
+                 acts: Sequence[Activation], layer_sizes: Sequence[int], dtype: Any) -> Array:
+    """The outputs for rows in memory on the CPU (what a Dask worker runs for its chunk).
+
+    Parameters
+    ----------
+    rows : ndarray of shape (k, n_x)
+    weights : sequence of (W, b)
+    acts : sequence of Activation
+    layer_sizes : sequence of int
+    dtype : numpy dtype
+        The model's.
+
+    Returns
+    -------
+    ndarray of shape (k, n_L)
+    """
+    return forward_in_blocks(np.asarray(rows).astype(dtype, copy=False), weights, acts, np,
+                             layer_sizes, dtype)
+
+
 def network_logits(model: Any, X: ArrayLike) -> Array:
     """The output layer's pre-activation ``Z_L`` for X, shape (n_samples, n_outputs).
 
@@ -181,13 +211,16 @@ def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
     name = type(model).__name__
     dtype = model.parameters_["W1"].dtype
     if placement.is_out_of_core(X):
-        X = placement.dask_rows(X)
-        source = placement.out_of_core_rows(name, X, model.n_features_in_, dtype)
-        out = np.empty((X.shape[0], model.layer_sizes_[-1]), dtype=dtype)
-        for start, rows in source.blocks():
-            # Checked once, whole, by network_output, which called this.
-            out[start:start + len(rows)] = _output_unchecked(model, rows, logits)
-        return out
+        names = list(model.activations_)
+        if logits:
+            names[-1] = "identity"
+        remote = functools.partial(forward_rows, weights=layer_weights(model),
+                                   acts=resolve_activations(names, len(names), name),
+                                   layer_sizes=list(model.layer_sizes_), dtype=dtype)
+        # Checked once, whole, by network_output, which called this.
+        return placement.outputs_out_of_core(
+            name, X, model.n_features_in_, model.layer_sizes_[-1], dtype,
+            lambda rows: _output_unchecked(model, rows, logits), remote)
     X = placement.as_rows(validate_data(model, X, reset=False, accept_sparse=("csr", "csc"),
                                         dtype=[np.float64, np.float32]))
     X = placement.as_model_dtype(name, X, dtype)

@@ -24,6 +24,7 @@ initial weights are drawn first from the same random state.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ from ...network import Gradient, Network
 from ...outofcore import RowSource
 from .. import placement
 from ..core import FitData
+from ..prediction import forward_rows
+from ._network import hidden_and_output
 
 __all__ = ["block_summed", "forward_out_of_core", "out_of_core_data"]
 
@@ -187,9 +190,14 @@ def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:
     ndarray of shape (n_samples, n_outputs)
     """
     dtype = est.coefs_[0].dtype
-    X = placement.dask_rows(X)
-    source = placement.out_of_core_rows(type(est).__name__, X, est.n_features_in_, dtype)
-    out = np.empty((X.shape[0], est.n_outputs_), dtype=dtype)
-    for start, rows in source.blocks():
-        out[start:start + len(rows)] = forward(rows, check_input=False)
-    return out
+    weights = [(np.ascontiguousarray(c.T), b.reshape(-1, 1))
+               for c, b in zip(est.coefs_, est.intercepts_, strict=True)]
+    remote = functools.partial(forward_rows, weights=weights,
+                               acts=hidden_and_output(est.activation, est.out_activation_,
+                                                      est.n_layers_),
+                               layer_sizes=[est.n_features_in_, *(len(b) for b in
+                                                                  est.intercepts_)],
+                               dtype=dtype)
+    return placement.outputs_out_of_core(type(est).__name__, X, est.n_features_in_,
+                                         est.n_outputs_, dtype,
+                                         lambda rows: forward(rows, check_input=False), remote)
