@@ -9,6 +9,7 @@ real ``LocalCluster`` of worker processes, one of which is killed mid-fit.
 import os
 import signal
 import time
+import warnings
 
 import h5py
 import numpy as np
@@ -290,3 +291,59 @@ def test_predictions_run_on_the_workers_too(client):
             model.predict(da.from_array(bad, chunks=(CHUNK, 8)))
         with pytest.raises(ValueError, match="expects 8 features"):
             model.predict(da.zeros((10, 3), chunks=(5, 3)))
+
+
+class _Warmup(Callback):
+    """Changes the learning rate between batches: impossible where the model travels."""
+
+    def on_batch_begin(self, batch, logs=None):
+        self.trainer.optimizer.learning_rate = 1e-4 * (batch + 1)
+
+
+def test_a_batch_callback_that_would_change_training_is_warned_about(client):
+    X, y = _data()
+    Xd = da.from_array(X, chunks=(CHUNK, 8))
+    with pytest.warns(UserWarning, match=r"_Warmup: on a Dask cluster.*on_epoch_begin"):
+        DNNClassifier(callbacks=[_Warmup()], **ADAM).fit(Xd, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # deepstep's own batch callbacks: silent
+        DNNClassifier(verbose=True, **ADAM).fit(Xd, y)
+
+
+def test_recording_a_cluster_fit_takes_only_its_sample_of_rows(client):
+    from deepstep import recording
+
+    X, y = _data()
+    Xd = da.from_array(X, chunks=(CHUNK, 8)).persist()
+    distributed.wait(Xd)
+    before = _sent_out_of_cluster(client)
+    with recording(sample=16):
+        DNNClassifier(**ADAM).fit(Xd, y)
+    assert _sent_out_of_cluster(client) - before < CHUNK * 8 * 8  # not a whole block
+
+
+def test_cluster_predictions_follow_this_threads_block_settings(client, monkeypatch):
+    # The forward sent to the workers carries this thread's predict_* settings,
+    # and predicts under them (a worker's own settings are the defaults).
+    from deepstep import config_context
+    from deepstep.estimators import placement, prediction
+
+    X, y = _data()
+    model = DNNClassifier(**ADAM).fit(X, y)
+    sent, real = [], placement.outputs_out_of_core
+
+    def spy(*args):
+        sent.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(placement, "outputs_out_of_core", spy)
+    with config_context(predict_max_rows=64):
+        got = model.predict_proba(da.from_array(X, chunks=(CHUNK, 8)))
+    np.testing.assert_array_equal(got, model.predict_proba(X))
+    assert sent[0].keywords["config"] == {"predict_block_bytes": 16 * 2**20,
+                                          "predict_max_rows": 64}
+    sizes = []
+    monkeypatch.setattr(prediction, "block_rows", lambda *a: sizes.append(
+        prediction.get_config()["predict_max_rows"]) or 64)
+    sent[0](X[:200])  # as a worker runs it, in a thread with the default settings
+    assert sizes == [64]

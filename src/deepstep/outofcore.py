@@ -186,6 +186,10 @@ class RowSource:
         # Blocks from a cluster's workers can arrive unaligned (see aligned()).
         return aligned(np.ascontiguousarray(block, dtype=self.dtype))
 
+    def head(self, k: int) -> Array:
+        """The first ``k`` rows (from the first block)."""
+        return self.read(0)[:k]
+
     def blocks(self, order: Sequence[int] | None = None) -> Iterator[tuple[int, Array]]:
         """``(start, rows)`` for every block, in ``order`` (block indices) or in sequence."""
         starts = list(self.starts())
@@ -336,7 +340,9 @@ def cluster_outputs(X: Any, client: Any, forward: Any, name: str = "X") -> Array
         X = X.rechunk({1: -1})
     n_x = int(X.shape[1])
     bounds = list(itertools.pairwise(int(v) for v in np.cumsum((0, *X.chunks[0]))))
-    tasks = [delayed(block_output, pure=True)(part, n_x, forward)
+    # The forward (with its weights) goes to the cluster once, not once per chunk.
+    held = client.submit(_held, forward, pure=False)
+    tasks = [delayed(block_output, pure=True)(part, n_x, held)
              for part in X.to_delayed().ravel()]
     results = client.gather(client.compute(tasks))
     _check_results(bounds, [(shape, bad) for shape, bad, _ in results], n_x, name)
@@ -413,6 +419,10 @@ class DaskClusterSource(RowSource):
 
             with self.faults():
                 wait(self.x_futures)
+
+    def head(self, k: int) -> Array:
+        """The first ``k`` rows, here (only they travel)."""
+        return aligned(np.ascontiguousarray(self.X[:k].compute(), dtype=self.dtype))
 
     def chunks(self) -> list[Any]:
         """Each chunk as the cluster holds it: a held future, or its task in X's graph."""

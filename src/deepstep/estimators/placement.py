@@ -231,8 +231,10 @@ def check_out_of_core_fit(name: str, X: Any, used: Mapping[str, bool]) -> type[n
     """
     asked = [k for k, v in used.items() if v]
     if asked:
-        raise ValueError(f"{name}.fit: {', '.join(asked)} is not supported with out-of-core "
-                         f"X ({type(X).__name__}); load the data into memory for that")
+        method = "partial_fit" if used.get("partial_fit") else "fit"
+        raise ValueError(f"{name}.{method}: {', '.join(asked)} is not supported with "
+                         f"out-of-core X ({type(X).__name__}); load the data into memory "
+                         "for that")
     if len(X.shape) != 2 or X.shape[0] < 1 or X.shape[1] < 1:
         raise ValueError(f"{name}.fit: X must be 2-D with at least one row and column, "
                          f"got shape {tuple(X.shape)}")
@@ -259,13 +261,12 @@ def training_source(X: Any, Y: Array, dtype: Any, batch_size: int | None) -> Row
     workers that hold the chunks, in the mode :func:`~deepstep.outofcore.cluster_mode`
     chooses (data-parallel steps, or the model travelling from chunk to
     chunk); the checks of X run there too.
+    ``batch_size`` is the examples per update as ``plan.batch_size`` resolves it
+    (None: full batch).
     """
     client = distributed_client() if hasattr(X, "to_delayed") else None
-    m = int(X.shape[0])
-    if isinstance(batch_size, str):  # "auto", scikit-learn's
-        batch_size = min(200, m)
-    if batch_size is not None and batch_size >= m:
-        batch_size = None  # one batch of every row is a full-batch step
+    if batch_size is not None and batch_size >= X.shape[0]:
+        batch_size = None  # one batch of every row is a full-batch step (the Trainer's rule)
     source = (RowSource(X, dtype) if client is None
               else DaskClusterSource(X, Y, client, dtype, batch_size))
     source.check_finite()

@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._backend import to_numpy
-from .._config import get_config
+from .._config import config_context, get_config
 from ..activations import ACTIVATIONS, Activation
 from ..propagation import forward, resolve_activations
 from ..training.threads import BlasThreads
@@ -39,6 +39,7 @@ __all__ = [
     "layer_weights",
     "network_logits",
     "network_output",
+    "prediction_settings",
 ]
 
 Array = NDArray[np.floating]
@@ -143,8 +144,14 @@ def layer_weights(model: Any) -> list[tuple[Array, Array]]:
     return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
 
 
+def prediction_settings() -> dict[str, Any]:
+    """This thread's ``predict_*`` settings (:func:`deepstep.config_context`), to send along."""
+    return {k: v for k, v in get_config().items() if k.startswith("predict_")}
+
+
 def forward_rows(rows: Array, weights: Sequence[tuple[Array, Array]],
-                 acts: Sequence[Activation], layer_sizes: Sequence[int], dtype: Any) -> Array:
+                 acts: Sequence[Activation], layer_sizes: Sequence[int], dtype: Any,
+                 config: dict[str, Any] | None = None) -> Array:
     """The outputs for rows in memory on the CPU (what a Dask worker runs for its chunk).
 
     Parameters
@@ -155,13 +162,17 @@ def forward_rows(rows: Array, weights: Sequence[tuple[Array, Array]],
     layer_sizes : sequence of int
     dtype : numpy dtype
         The model's.
+    config : dict, optional
+        :func:`deepstep.get_config`'s settings to predict under (those of
+        the process that asked; a worker's own are its defaults).
 
     Returns
     -------
     ndarray of shape (k, n_L)
     """
-    return forward_in_blocks(np.asarray(rows).astype(dtype, copy=False), weights, acts, np,
-                             layer_sizes, dtype)
+    with config_context(**(config or {})):  # the client's block sizes, on a worker
+        return forward_in_blocks(np.asarray(rows).astype(dtype, copy=False), weights, acts,
+                                 np, layer_sizes, dtype)
 
 
 def network_logits(model: Any, X: ArrayLike) -> Array:
@@ -216,7 +227,8 @@ def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
             names[-1] = "identity"
         remote = functools.partial(forward_rows, weights=layer_weights(model),
                                    acts=resolve_activations(names, len(names), name),
-                                   layer_sizes=list(model.layer_sizes_), dtype=dtype)
+                                   layer_sizes=list(model.layer_sizes_), dtype=dtype,
+                                   config=prediction_settings())
         # Checked once, whole, by network_output, which called this.
         return placement.outputs_out_of_core(
             name, X, model.n_features_in_, model.layer_sizes_[-1], dtype,

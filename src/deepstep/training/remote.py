@@ -11,7 +11,9 @@ holding the block, and hands the parameters and the optimizer's state on to
 the next block's task. The rows never travel; the model does, once per block.
 Each block's batch costs come back as soon as the block is done, and the
 batch callbacks (a progress bar, :class:`TerminateOnNaN`) are called with
-them then, in order.
+them then, in order, on the client: they see the costs, but what they would
+change between batches cannot reach the worker (a user's batch callback gets
+a warning saying so).
 
 Every input of the chain is a value in a task's specification (the starting
 state, the orders) or a task of X's own graph, so when a worker dies Dask
@@ -30,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._backend import aligned
+from .._warnings import warn
 from ..network import Network
 from ..optimizers import Optimizer
 from .batching import MiniBatches
@@ -157,6 +160,24 @@ def _recipe(step: Any, batch_size: int) -> Recipe:
                   type(step), int(batch_size), np.dtype(net.arrays[0].dtype))
 
 
+def _warn_batch_callbacks(source: Any, hooks: list[Any]) -> None:
+    """Once per fit: a user's batch callbacks see each block's costs after it, on the client.
+
+    deepstep's own batch callbacks only read the cost (a progress bar,
+    :class:`TerminateOnNaN`); one that changes the optimizer or the
+    parameters between batches cannot reach the worker running them.
+    """
+    theirs = sorted({type(h.__self__).__name__ for h in hooks
+                     if not type(h.__self__).__module__.startswith("deepstep.")})
+    if theirs and not getattr(source, "warned_batch_callbacks", False):
+        source.warned_batch_callbacks = True
+        warn(f"{', '.join(theirs)}: on a Dask cluster, mini-batches are trained on the "
+             "workers holding the blocks, and on_batch_begin/on_batch_end run on this "
+             "machine after each block, with its batches' costs; changes they make to the "
+             "optimizer or the parameters do not reach the batches (use on_epoch_begin, or "
+             "a batch_size of at least the data-parallel size)", UserWarning)
+
+
 def epoch(trainer: Any, step: Any, source: Any, batches: MiniBatches, begin: list[Any],
           end: list[Any]) -> float:
     """One epoch of mini-batches trained block by block on the workers holding the blocks.
@@ -198,20 +219,25 @@ def epoch(trainer: Any, step: Any, source: Any, batches: MiniBatches, begin: lis
             state, chunks[i], source.y_futures[i], order, recipe)
         costs.append(cost)
     client = source.client
+    _warn_batch_callbacks(source, begin + end)
     with source.faults():
         *futures, last = client.compute([*costs, state])
-        total, m, value = 0.0, 0, None
-        for future in futures:
-            for batch, (cost, k) in enumerate(future.result()):
-                for hook in begin:
-                    hook(batch, {})
-                logs = {"loss": cost}
-                for hook in end:
-                    hook(batch, logs)
-                if not isfinite(cost):
-                    value = cost
-                total, m = total + cost * k, m + k
-        final = last.result()
+        try:
+            total, m, value = 0.0, 0, None
+            for future in futures:
+                for batch, (cost, k) in enumerate(future.result()):
+                    for hook in begin:
+                        hook(batch, {})
+                    logs = {"loss": cost}
+                    for hook in end:
+                        hook(batch, logs)
+                    if not isfinite(cost):
+                        value = cost
+                    total, m = total + cost * k, m + k
+            final = last.result()
+        except BaseException:
+            client.cancel([*futures, last])  # a callback raised: stop the rest of the chain
+            raise
     np.copyto(flat, final.flat)
     trainer.optimizer.set_state(*final.optimizer.get_state())
     return total / m if value is None else value

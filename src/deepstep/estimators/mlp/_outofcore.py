@@ -34,9 +34,9 @@ from sklearn.utils import assert_all_finite, check_random_state
 
 from ...network import Gradient, Network
 from ...outofcore import RowSource
-from .. import placement
+from .. import placement, plan
 from ..core import FitData
-from ..prediction import forward_rows
+from ..prediction import forward_rows, prediction_settings
 from ._network import hidden_and_output
 
 __all__ = ["block_summed", "forward_out_of_core", "out_of_core_data"]
@@ -168,7 +168,8 @@ def out_of_core_data(est: Any, X: Any, y: Any, sample_weight: Any, incremental: 
     Y = y.astype(dtype)
     # Full batch (lbfgs) on a Dask array with a running cluster sums on the workers.
     source = placement.training_source(X, np.ascontiguousarray(Y.T), dtype,
-                                       est.batch_size if est.solver in STOCHASTIC else None)
+                                       plan.batch_size(est.batch_size, X.shape[0])
+                                       if est.solver in STOCHASTIC else None)
     return FitData(_Rows(source), Y, None, incremental, out_of_core=True)
 
 
@@ -197,7 +198,7 @@ def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:
                                                       est.n_layers_),
                                layer_sizes=[est.n_features_in_, *(len(b) for b in
                                                                   est.intercepts_)],
-                               dtype=dtype)
+                               dtype=dtype, config=prediction_settings())
     return placement.outputs_out_of_core(type(est).__name__, X, est.n_features_in_,
                                          est.n_outputs_, dtype,
                                          lambda rows: forward(rows, check_input=False), remote)

@@ -258,8 +258,8 @@ def _sample_columns(data: Any, sample: int) -> tuple[np.ndarray, np.ndarray] | N
     if data is None:
         return None
     X, Y = data
-    if hasattr(X, "read") and hasattr(X, "starts"):  # out of core: from its first block
-        rows = X.read(0)[:sample]
+    if hasattr(X, "head") and hasattr(X, "starts"):  # out of core: its first rows
+        rows = X.head(sample)
         m = rows.shape[0]
         return rows.T, to_numpy(Y[:, :m]).copy()
     m = X.shape[1]
