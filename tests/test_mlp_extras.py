@@ -483,3 +483,27 @@ def test_mc_keeps_float32():
                               random_state=0), X, y)
     mean, std = model.predict_mc(X.astype(np.float64), n_passes=3, random_state=0)
     assert mean.dtype == std.dtype == np.float32
+
+
+def test_monte_carlo_dropout_on_sparse_x_never_densifies_it():
+    # Wide and sparse: densified, X alone would take 80 MB; the passes hold the
+    # network's activations only. The same numbers as the dense X's, to rounding.
+    import tracemalloc
+
+    import scipy.sparse as sp
+
+    X = sp.random(500, 20000, density=0.001, format="csr", random_state=0)
+    y = np.random.default_rng(0).standard_normal(500)
+    model = MLPRegressor(hidden_layer_sizes=(8,), dropout=0.3, max_iter=3,
+                         random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    tracemalloc.start()
+    mean, std = model.predict_mc(X, n_passes=4, random_state=1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < X.shape[0] * X.shape[1] * 8 / 10, peak
+    dense_mean, dense_std = model.predict_mc(X.toarray(), n_passes=4, random_state=1)
+    np.testing.assert_allclose(mean, dense_mean, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(std, dense_std, rtol=1e-8, atol=1e-12)

@@ -44,7 +44,7 @@ def mc_outputs(est: Any, X: Any, n_passes: Any, random_state: Any,
     est : MLPClassifier or MLPRegressor
         Fitted, with ``dropout`` > 0.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        A sparse X is densified.
+        A sparse X is never densified (its product with the first layer's weights is sparse).
     n_passes : int >= 1
     random_state : None, int, numpy Generator or RandomState
     method : str
@@ -66,7 +66,9 @@ def mc_outputs(est: Any, X: Any, n_passes: Any, random_state: Any,
     dtype = est.coefs_[0].dtype
     X = validate_data(est, X, accept_sparse=["csr", "csc"], reset=False,
                       dtype=(np.float64, np.float32))
-    X = (X.toarray() if sp.issparse(X) else X).astype(dtype, copy=False)
+    # A sparse X stays sparse: the first layer's product takes it as it is, and
+    # every later layer is as wide as the network, not as X.
+    X = X.tocsr().astype(dtype, copy=False) if sp.issparse(X) else X.astype(dtype, copy=False)
     weights = [(c.T, b.reshape(-1, 1)) for c, b in zip(est.coefs_, est.intercepts_, strict=True)]
     acts = hidden_and_output(est.activation, est.out_activation_, est.n_layers_)
     mean = np.zeros((est.n_outputs_, X.shape[0]), dtype=dtype)
