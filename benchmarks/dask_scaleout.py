@@ -26,9 +26,11 @@ y is in memory (numpy), from a fixed linear rule. ``--quick``: 100000 rows.
    large batch (batch_size=100000, adam, 2 epochs) on a 1-worker and a 2-worker
    cluster and in memory: seconds per step, speed-up of 2 workers over 1.
 3. ``crossover``: for a few rows-per-step, one data-parallel step over 2
-   workers (parameters scattered, each worker's half of the rows through
+   workers (a stand-in built here from public pieces, not deepstep's own step:
+   parameters scattered, each worker's half of the rows through
    ``Network.loss_and_gradient``, gradients gathered and added) against the
-   same step in memory, and a tiny task's round trip: where data-parallel pays.
+   same step in memory, and a tiny task's round trip: where data-parallel pays
+   (the basis of ``deepstep.outofcore.DATA_PARALLEL_ROWS_PER_WORKER``).
 
 dask-ml is optional and not a project dependency; install it in a private
 virtual environment (``python -m venv --system-site-packages /tmp/dmlvenv &&
