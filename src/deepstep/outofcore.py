@@ -168,6 +168,12 @@ class RowSource:
         Rows per block; by default about :data:`BLOCK_BYTES` per block.
     """
 
+    #: How a Dask cluster trains on these rows (:func:`cluster_mode`); None in-process.
+    mode: str | None = None
+    #: Whether each mini-batch is drawn from all the rows and its gradient
+    #: summed over the blocks (a cluster's data-parallel mode), not block by block.
+    data_parallel = False
+
     def __init__(self, X: Any, dtype: Any, block_rows: int | None = None) -> None:
         self.X = X
         self.dtype = np.dtype(dtype)
@@ -238,11 +244,14 @@ class RowSource:
         return cost + net.penalty(m), grad
 
     def check_finite(self, name: str = "X") -> None:
-        """Raise ValueError if any value is NaN or infinite (one pass over the data)."""
+        """Raise ValueError if any value is NaN or infinite (one pass over the data).
+
+        Each block is checked as a cluster's worker checks its chunk
+        (:func:`check_block`), with the same message.
+        """
+        n_x = self.shape[0]
         for start, rows in self.blocks():
-            if not np.all(np.isfinite(rows)):
-                bad = start + int(np.argwhere(~np.isfinite(rows))[0][0])
-                raise ValueError(f"{name} holds NaN or infinite values (first in row {bad})")
+            _check_results([(start, start + len(rows))], [check_block(rows, n_x)], n_x, name)
 
 
 #: Rows of a mini-batch per worker from which each step's gradient is
@@ -279,6 +288,13 @@ def cluster_mode(batch_size: int | None, n_workers: int) -> str:
     if batch_size is None or batch_size >= DATA_PARALLEL_ROWS_PER_WORKER * max(1, n_workers):
         return "data-parallel"
     return "model-to-data"
+
+
+def _row_chunks(X: Any) -> tuple[Any, list[tuple[int, int]]]:
+    """A Dask array with whole rows in each chunk, and each chunk's (first, end) row."""
+    if len(X.chunks[1]) != 1:
+        X = X.rechunk({1: -1})
+    return X, [(int(a), int(b)) for a, b in itertools.pairwise(np.cumsum((0, *X.chunks[0])))]
 
 
 def check_block(X_rows: Any, n_x: int) -> tuple[tuple[int, ...], int]:
@@ -336,10 +352,8 @@ def cluster_outputs(X: Any, client: Any, forward: Any, name: str = "X") -> Array
     """
     from dask import delayed
 
-    if len(X.chunks[1]) != 1:
-        X = X.rechunk({1: -1})
+    X, bounds = _row_chunks(X)
     n_x = int(X.shape[1])
-    bounds = list(itertools.pairwise(int(v) for v in np.cumsum((0, *X.chunks[0]))))
     # The forward (with its weights) goes to the cluster once, not once per chunk.
     held = client.submit(_held, forward, pure=False)
     tasks = [delayed(block_output, pure=True)(part, n_x, held)
@@ -390,12 +404,9 @@ class DaskClusterSource(RowSource):
     def __init__(self, X: Any, Y: Array, client: Any, dtype: Any,
                  batch_size: int | None = None) -> None:
         super().__init__(X, dtype)
-        if len(X.chunks[1]) != 1:
-            X = X.rechunk({1: -1})
+        X, self.bounds = _row_chunks(X)
         X = X.astype(self.dtype)
         self.client = client
-        bounds = np.cumsum((0, *X.chunks[0]))
-        self.bounds = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
         self.block_sizes = [b - a for a, b in self.bounds]
         #: The workers at the start, to name one that is lost.
         self.workers = sorted(client.scheduler_info()["workers"])

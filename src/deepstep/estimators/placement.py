@@ -305,17 +305,19 @@ def outputs_out_of_core(name: str, X: Any, n_features: int, n_out: int, dtype: A
         for start, rows in source.blocks():
             out[start:start + len(rows)] = forward(rows)
         return out
+    _check_width(name, X, n_features)
+    return cluster_outputs(X, client, remote).astype(dtype, copy=False)
+
+
+def _check_width(name: str, X: Any, n_features: int) -> None:
     if len(X.shape) != 2 or X.shape[1] != n_features:
         raise ValueError(f"{name}: X has shape {tuple(X.shape)}, the "
                          f"model expects {n_features} features")
-    return cluster_outputs(X, client, remote).astype(dtype, copy=False)
 
 
 def out_of_core_rows(name: str, X: Any, n_features: int, dtype: Any) -> RowSource:
     """X, out of core, as blocks of rows to predict from, checked to be finite."""
-    if len(X.shape) != 2 or X.shape[1] != n_features:
-        raise ValueError(f"{name}: X has shape {tuple(X.shape)}, the "
-                         f"model expects {n_features} features")
+    _check_width(name, X, n_features)
     source = RowSource(X, dtype)
     source.check_finite()
     return source

@@ -39,7 +39,7 @@ __all__ = [
     "layer_weights",
     "network_logits",
     "network_output",
-    "prediction_settings",
+    "remote_forward",
 ]
 
 Array = NDArray[np.floating]
@@ -144,9 +144,29 @@ def layer_weights(model: Any) -> list[tuple[Array, Array]]:
     return [(model.parameters_[f"W{l}"], model.parameters_[f"b{l}"]) for l in range(1, L + 1)]
 
 
-def prediction_settings() -> dict[str, Any]:
-    """This thread's ``predict_*`` settings (:func:`deepstep.config_context`), to send along."""
-    return {k: v for k, v in get_config().items() if k.startswith("predict_")}
+def remote_forward(weights: Sequence[tuple[Array, Array]], acts: Sequence[Activation],
+                   layer_sizes: Sequence[int], dtype: Any) -> functools.partial:
+    """:func:`forward_rows` with these weights and this thread's ``predict_*`` settings.
+
+    What goes to a Dask cluster's workers to predict on their chunks (picklable).
+
+    Parameters
+    ----------
+    weights : sequence of (W, b)
+        On the host, engine orientation.
+    acts : sequence of Activation
+    layer_sizes : sequence of int
+    dtype : numpy dtype
+        The model's.
+
+    Returns
+    -------
+    functools.partial
+        Called with a chunk's rows, shape (k, n_x).
+    """
+    settings = {k: v for k, v in get_config().items() if k.startswith("predict_")}
+    return functools.partial(forward_rows, weights=list(weights), acts=list(acts),
+                             layer_sizes=list(layer_sizes), dtype=dtype, config=settings)
 
 
 def forward_rows(rows: Array, weights: Sequence[tuple[Array, Array]],
@@ -225,10 +245,9 @@ def _output_unchecked(model: Any, X: Any, logits: bool = False) -> Array:
         names = list(model.activations_)
         if logits:
             names[-1] = "identity"
-        remote = functools.partial(forward_rows, weights=layer_weights(model),
-                                   acts=resolve_activations(names, len(names), name),
-                                   layer_sizes=list(model.layer_sizes_), dtype=dtype,
-                                   config=prediction_settings())
+        remote = remote_forward(layer_weights(model),
+                                resolve_activations(names, len(names), name),
+                                model.layer_sizes_, dtype)
         # Checked once, whole, by network_output, which called this.
         return placement.outputs_out_of_core(
             name, X, model.n_features_in_, model.layer_sizes_[-1], dtype,

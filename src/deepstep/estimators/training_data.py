@@ -99,8 +99,8 @@ def out_of_core(model: Any, X: Any, y: Any, sample_weight: Any, partial: bool,
     y = placement.out_of_core_targets(name, X, y, real=isinstance(model, RegressorMixin))
     model.n_features_in_ = int(X.shape[1])
     Y, loss_name = model._encode_targets(y, dtype, None)
-    batch = None if model.batch_size is None else plan.batch_size(model.batch_size, X.shape[0])
-    source = placement.training_source(X, Y, dtype, batch)
+    source = placement.training_source(X, Y, dtype,
+                                       plan.batch_size(model.batch_size, X.shape[0]))
     return FitData(source, Y, None, False, out_of_core=True,
                    options={"checked": checked, "loss": loss_name})
 

@@ -57,7 +57,7 @@ class MiniBatches:
         Y_part : ndarray of shape (n_y, k)
         sample_weight_part : ndarray of shape (k,) or None
         """
-        if not isinstance(X, RowSource) or getattr(X, "data_parallel", False):
+        if not isinstance(X, RowSource) or X.data_parallel:
             # In memory, or a cluster's chunks whose every batch is drawn from
             # all the rows (as in memory) and computed where they live.
             yield X, Y, sample_weight
@@ -88,7 +88,7 @@ class MiniBatches:
         """
         m, B = X.shape[1], self.batch_size
         order = self.rng.permutation(m) if self.shuffle else np.arange(m)
-        if isinstance(X, RowSource):  # a Dask cluster's rows: the batch's gradient is theirs
+        if isinstance(X, RowSource):  # data-parallel rows (parts() split the others)
             for start in range(0, m, B):
                 idx = order[start:start + B]
                 yield X.batch(idx), Y[:, idx], None

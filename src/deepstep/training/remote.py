@@ -45,21 +45,22 @@ Array = NDArray[np.floating]
 
 @dataclass
 class Travelling:
-    """What goes from block to block: the parameters and the optimizer, with its state.
+    """What goes from block to block: the network and the optimizer, with its state.
 
     Attributes
     ----------
-    flat : ndarray of shape (n_parameters,)
-        The network's flat buffer (W1, b1, W2, ... raveled).
+    net : Network
+        The parameters in its flat buffer, with the activations, loss and L2
+        it brings (a Network pickles and copies with its views rebuilt).
     optimizer : Optimizer
     checkpoint : ndarray or None
         The parameters at the start of the last block at which they were
-        finite, kept only while ``flat`` is not (the in-process guard's rule).
+        finite, kept only while the network's are not (the in-process guard's rule).
     diverged : bool
         A batch cost was not finite: the later blocks pass the state on untouched.
     """
 
-    flat: Array
+    net: Network
     optimizer: Optimizer
     checkpoint: Array | None = None
     diverged: bool = False
@@ -67,16 +68,10 @@ class Travelling:
 
 @dataclass(frozen=True)
 class Recipe:
-    """How a worker rebuilds the fit's network and step around a :class:`Travelling`."""
+    """The fit's step strategy and batch size, which a worker runs around a :class:`Travelling`."""
 
-    shapes: tuple[tuple[tuple[int, int], tuple[int, int]], ...]
-    activations: tuple[Any, ...]
-    loss: Any
-    alpha: float
-    l2_per_weight: bool
     step: type
     batch_size: int
-    dtype: Any
 
 
 class _Given:
@@ -87,18 +82,6 @@ class _Given:
 
     def permutation(self, m: int) -> NDArray[np.intp]:
         return self.order
-
-
-def _network(flat: Array, recipe: Recipe) -> Network:
-    """The fit's network with the parameters ``flat``."""
-    weights, start = [], 0
-    for (W_shape, b_shape) in recipe.shapes:
-        end = start + W_shape[0] * W_shape[1]
-        weights.append([flat[start:end].reshape(W_shape),
-                        flat[end:end + b_shape[0]].reshape(b_shape)])
-        start = end + b_shape[0]
-    return Network(weights, list(recipe.activations), recipe.loss, alpha=recipe.alpha,
-                   l2_per_weight=recipe.l2_per_weight)
 
 
 def train_block(state: Travelling, X_rows: Any, Y: Array, order: NDArray[np.intp] | None,
@@ -125,39 +108,29 @@ def train_block(state: Travelling, X_rows: Any, Y: Array, order: NDArray[np.intp
     """
     if state.diverged:
         return state, []
-    net = _network(state.flat, recipe)  # a copy: the input stays as it came
-    # A copy too: a task may run again after a lost worker (or share the
-    # client's objects, on a cluster of threads), and must find its input intact.
-    optimizer = copy.deepcopy(state.optimizer)
+    # Copies: a task may run again after a lost worker (or share the client's
+    # objects, on a cluster of threads), and must find its input intact.
+    net, optimizer = copy.deepcopy(state.net), copy.deepcopy(state.optimizer)
     step = recipe.step(net, optimizer, DivergenceGuard(), full_batch=False)
-    finite = bool(np.all(np.isfinite(state.flat)))
-    checkpoint = state.flat if finite else state.checkpoint
+    start = state.net.arrays[0]
+    checkpoint = start if np.all(np.isfinite(start)) else state.checkpoint
     batches = MiniBatches(recipe.batch_size, order is not None,
                           None if order is None else _Given(order))
-    X = aligned(np.ascontiguousarray(X_rows, dtype=recipe.dtype)).T  # see aligned()
+    X = aligned(np.ascontiguousarray(X_rows, dtype=start.dtype)).T  # see aligned()
     costs, diverged = [], False
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for Xb, Yb, _ in batches(X, np.asarray(Y, dtype=recipe.dtype), None):
+        for Xb, Yb, _ in batches(X, np.asarray(Y, dtype=start.dtype), None):
             cost = float(step(Xb, Yb, None))
             costs.append((cost, Xb.shape[1]))
             if not isfinite(cost):
                 diverged = True
                 break
     step.close()
-    flat = net.arrays[0]
     if diverged:  # back to this block's start, as the in-process guard restores
-        return Travelling(checkpoint, optimizer, None, True), costs
-    finite_now = bool(np.all(np.isfinite(flat)))
-    return Travelling(flat.copy(), optimizer, None if finite_now else checkpoint), costs
-
-
-def _recipe(step: Any, batch_size: int) -> Recipe:
-    net = step.net
-    if net.dropout:
-        raise ValueError("training where the data live does not take dropout (out of core)")
-    return Recipe(tuple((tuple(W.shape), tuple(b.shape)) for W, b in net.weights),
-                  tuple(net.activations), net.loss, float(net.alpha), bool(net.l2_per_weight),
-                  type(step), int(batch_size), np.dtype(net.arrays[0].dtype))
+        np.copyto(net.arrays[0], checkpoint)
+        return Travelling(net, optimizer, None, True), costs
+    finite_now = bool(np.all(np.isfinite(net.arrays[0])))
+    return Travelling(net, optimizer, None if finite_now else checkpoint), costs
 
 
 def _warn_batch_callbacks(source: Any, hooks: list[Any]) -> None:
@@ -208,10 +181,13 @@ def epoch(trainer: Any, step: Any, source: Any, batches: MiniBatches, begin: lis
     # The draws of an in-process out-of-core epoch, in its order: blocks, then rows.
     blocks = rng.permutation(n_blocks) if shuffle else range(n_blocks)
     orders = [rng.permutation(source.block_sizes[i]) if shuffle else None for i in blocks]
-    flat = step.params[0]
+    if step.net.dropout:  # its masks' generator would have to travel too
+        raise ValueError("training where the data live does not take dropout (out of core)")
     trainer.guard.remember_if_finite(step.params)
-    state: Any = delayed(Travelling(flat.copy(), trainer.optimizer), pure=False, traverse=False)
-    recipe = _recipe(step, batches.batch_size)
+    # A copy: the client's network stays its own while the chain runs.
+    state: Any = delayed(Travelling(copy.deepcopy(step.net), trainer.optimizer), pure=False,
+                         traverse=False)
+    recipe = Recipe(type(step), int(batches.batch_size))
     chunks = source.chunks()
     costs = []
     for i, order in zip(blocks, orders, strict=True):
@@ -238,6 +214,6 @@ def epoch(trainer: Any, step: Any, source: Any, batches: MiniBatches, begin: lis
         except BaseException:
             client.cancel([*futures, last])  # a callback raised: stop the rest of the chain
             raise
-    np.copyto(flat, final.flat)
+    np.copyto(step.params[0], final.net.arrays[0])
     trainer.optimizer.set_state(*final.optimizer.get_state())
     return total / m if value is None else value

@@ -33,6 +33,7 @@ from ..activations import Activation
 from ..losses import Loss
 from ..network import Network
 from ..optimizers import Optimizer
+from ..outofcore import RowSource
 from . import remote, state
 from .batching import MiniBatches
 from .callbacks import Callback, History, TerminateOnNaN
@@ -329,7 +330,7 @@ class Trainer:
         # Only the callbacks that do something per batch are called per batch (looked
         # up once per epoch: a call is a few microseconds, a step a millisecond or two).
         begin, end = self._listeners("on_batch_begin"), self._listeners("on_batch_end")
-        if getattr(X, "mode", None) == "model-to-data":  # trained where its blocks live
+        if isinstance(X, RowSource) and X.mode == "model-to-data":  # where its blocks live
             return remote.epoch(self, step, X, batches, begin, end)
         for X_part, Y_part, w_part in batches.parts(X, Y, sample_weight):
             self.guard.remember_if_finite(step.params)  # once per epoch (or block)

@@ -24,7 +24,6 @@ initial weights are drawn first from the same random state.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,7 @@ from ...network import Gradient, Network
 from ...outofcore import RowSource
 from .. import placement, plan
 from ..core import FitData
-from ..prediction import forward_rows, prediction_settings
+from ..prediction import remote_forward
 from ._network import hidden_and_output
 
 __all__ = ["block_summed", "forward_out_of_core", "out_of_core_data"]
@@ -193,12 +192,9 @@ def forward_out_of_core(est: Any, X: Any, forward: Any) -> Any:
     dtype = est.coefs_[0].dtype
     weights = [(np.ascontiguousarray(c.T), b.reshape(-1, 1))
                for c, b in zip(est.coefs_, est.intercepts_, strict=True)]
-    remote = functools.partial(forward_rows, weights=weights,
-                               acts=hidden_and_output(est.activation, est.out_activation_,
-                                                      est.n_layers_),
-                               layer_sizes=[est.n_features_in_, *(len(b) for b in
-                                                                  est.intercepts_)],
-                               dtype=dtype, config=prediction_settings())
+    remote = remote_forward(weights, hidden_and_output(est.activation, est.out_activation_,
+                                                       est.n_layers_),
+                            [est.n_features_in_, *(len(b) for b in est.intercepts_)], dtype)
     return placement.outputs_out_of_core(type(est).__name__, X, est.n_features_in_,
                                          est.n_outputs_, dtype,
                                          lambda rows: forward(rows, check_input=False), remote)

@@ -54,7 +54,7 @@ def choose_step(net: Network, optimizer: Optimizer, guard: DivergenceGuard, X: A
     """
     full_batch = batch_size is None
     if isinstance(X, RowSource):
-        if full_batch or getattr(X, "data_parallel", False):
+        if full_batch or X.data_parallel:
             return SourceStep(net, optimizer, guard, full_batch=full_batch)
     elif full_batch and GramStep.applies(gram, optimizer, X, net.weights[0][0].shape[0],
                                          epochs):
